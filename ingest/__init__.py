@@ -1,0 +1,1 @@
+"""How knowledge enters Chokepoint: curated YAML in data/ becomes a validated RDF graph."""

@@ -1,0 +1,65 @@
+"""SHACL validation of the built graph, its report turned into located problems.
+
+pyshacl reports focus nodes; ingest remembered where each node was written, so
+a violation on a statement or a record reads like any other error:
+`data/actors/openai.yaml:12: owned_by 'microsoft': share is a fraction ...`.
+"""
+from __future__ import annotations
+
+from pyshacl import validate
+from rdflib import RDF, SH, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from ingest.build import Origin
+from ingest.problems import Problem
+from ingest.schema import Schema
+from ingest.vocab import ONTOLOGY_DIR
+
+
+def load_shapes(schema: Schema) -> Graph:
+    shapes = Graph()
+    shapes.parse(ONTOLOGY_DIR / "shapes.ttl", format="turtle", publicID=schema.ns.base)
+    # Turtle resolves relative IRIs but not relative namespaces inside literals.
+    for declaration, value in list(shapes.subject_objects(SH.namespace)):
+        if not str(value).startswith("http"):
+            shapes.set((declaration, SH.namespace, Literal(schema.ns.base + str(value), datatype=value.datatype)))
+    return shapes
+
+
+def _key_of(schema: Schema, predicate: Node) -> str:
+    keys = {p.iri: p.key for c in schema.classes.values() for p in c.properties.values()}
+    keys.update({q.iri: q.key for q in schema.qualifiers.values()})
+    return keys.get(predicate, str(predicate))
+
+
+def _describe(schema: Schema, graph: Graph, focus: Node) -> str:
+    """How the user wrote the focus node: `owned_by 'microsoft'` for a statement, '' for a record."""
+    if (focus, RDF.type, schema.cp.Statement) not in graph:
+        return ""
+    obj = graph.value(focus, RDF.object)
+    shown = str(obj).rsplit("/", 1)[-1] if isinstance(obj, URIRef) else str(obj)
+    return f"{_key_of(schema, graph.value(focus, RDF.predicate))} '{shown}': "
+
+
+def _shown(schema: Schema, node: Node) -> str:
+    text = str(node)
+    for prefix in (str(schema.ns.id), str(schema.ns.cp)):
+        text = text.replace(prefix, "")
+    return text
+
+
+def shacl_problems(graph: Graph, origins: dict[Node, Origin], schema: Schema) -> list[Problem]:
+    """Every SHACL violation of the graph (data plus ontology), located."""
+    conforms, report, _ = validate(graph, shacl_graph=load_shapes(schema), ont_graph=schema.ontology,
+                                   inference="none", allow_warnings=True)
+    if conforms:
+        return []
+    problems = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        focus = report.value(result, SH.focusNode)
+        file, line = origins.get(focus, ("<graph>", 0))
+        message = _shown(schema, report.value(result, SH.resultMessage) or "violates a shape")
+        value = report.value(result, SH.value)
+        got = f" (got {_shown(schema, value)})" if value is not None and "{" not in message and str(value) not in message else ""
+        problems.append(Problem(file, line, f"{_describe(schema, graph, focus)}{message}{got}"))
+    return problems
