@@ -33,6 +33,7 @@ class Built:
     graph: Graph
     origins: dict[Node, Origin] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    faulty: set[Node] = field(default_factory=set)  # records with a problem already reported
 
 
 def _article(label: str) -> str:
@@ -49,6 +50,7 @@ class _Builder:
     # -- helpers
     def problem(self, record: Record, line: int, message: str) -> None:
         self.built.problems.append(Problem(record.file, line, message))
+        self.built.faulty.add(self.iri(record))
 
     def iri(self, record: Record) -> URIRef:
         return (self.ns.source if record.cls.directory == "sources" else self.ns.id)[record.id]

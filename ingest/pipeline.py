@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from rdflib import Graph
 
@@ -13,15 +14,21 @@ from ingest.shacl import shacl_problems
 from ingest.lookalikes import lookalike_problems
 
 
-def check(data_dir: Path, schema: Schema | None = None) -> Built:
-    """Build the graph from data_dir and collect every problem; never raises for bad data."""
+def check(data_dir: Path, schema: Schema | None = None, stage: Callable[[str], None] = lambda _: None) -> Built:
+    """Build the graph from data_dir and collect every problem; never raises for bad data.
+
+    `stage` is told the name of each step as it starts, for progress displays.
+    """
     schema = schema or default_schema()
+    stage("reading YAML")
     records, problems = read_records(data_dir, schema)
     index, duplicates = index_records(records)
+    stage("building RDF")
     built = build_graph(records, index, schema)
     built.problems = problems + duplicates + built.problems + lookalike_problems(records)
     built.graph += schema.ontology
-    built.problems += shacl_problems(built.graph, built.origins, schema)
+    stage("SHACL validation")
+    built.problems += shacl_problems(built.graph, built.origins, schema, built.faulty)
     built.problems = sorted(set(built.problems))
     return built
 

@@ -49,7 +49,7 @@ def read_records(data_dir: Path, schema: Schema) -> tuple[list[Record], list[Pro
         if document is None:
             continue
         if not isinstance(document, list):
-            problems.append(Problem(shown, 1, "a data file is a YAML list of records (each starting with '- id: ...')"))
+            problems.append(Problem(shown, getattr(document, "line", 1), "a data file is a YAML list of records (each starting with '- id: ...')"))
             continue
         for line, item in zip(document.lines, document):
             if not isinstance(item, LineDict):

@@ -48,7 +48,25 @@ def _shown(schema: Schema, node: Node) -> str:
     return text
 
 
-def shacl_problems(graph: Graph, origins: dict[Node, Origin], schema: Schema) -> list[Problem]:
+def _consequence(report: Graph, result: Node, graph: Graph, faulty: set[Node]) -> bool:
+    """A value missing only because ingest already rejected it (and said so) is not news."""
+    if report.value(result, SH.sourceConstraintComponent) != SH.MinCountConstraintComponent:
+        return False
+    focus = report.value(result, SH.focusNode)
+    return focus in faulty or graph.value(focus, RDF.subject) in faulty
+
+
+def _where(report: Graph, result: Node, graph: Graph, origins: dict[Node, Origin]) -> Origin:
+    """The line of the offending value when a statement states it, else the line of the focus node."""
+    focus, path, value = (report.value(result, p) for p in (SH.focusNode, SH.resultPath, SH.value))
+    if path is not None and value is not None:
+        for statement in graph.subjects(RDF.subject, focus):
+            if (statement, RDF.predicate, path) in graph and (statement, RDF.object, value) in graph:
+                return origins[statement]
+    return origins.get(focus, ("<graph>", 0))
+
+
+def shacl_problems(graph: Graph, origins: dict[Node, Origin], schema: Schema, faulty: set[Node] = frozenset()) -> list[Problem]:
     """Every SHACL violation of the graph (data plus ontology), located."""
     conforms, report, _ = validate(graph, shacl_graph=load_shapes(schema), ont_graph=schema.ontology,
                                    inference="none", allow_warnings=True)
@@ -56,8 +74,10 @@ def shacl_problems(graph: Graph, origins: dict[Node, Origin], schema: Schema) ->
         return []
     problems = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
+        if _consequence(report, result, graph, faulty):
+            continue
         focus = report.value(result, SH.focusNode)
-        file, line = origins.get(focus, ("<graph>", 0))
+        file, line = _where(report, result, graph, origins)
         message = _shown(schema, report.value(result, SH.resultMessage) or "violates a shape")
         value = report.value(result, SH.value)
         got = f" (got {_shown(schema, value)})" if value is not None and "{" not in message and str(value) not in message else ""

@@ -1,0 +1,28 @@
+# The two commands: `make serve` and `make test`. Everything else follows from them.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+PORT   ?= 8000
+
+.PHONY: serve test build validate bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+build: $(STAMP)
+	$(BIN)/chokepoint build data
+
+validate: $(STAMP)
+	$(BIN)/chokepoint validate data
+
+serve: build
+	$(BIN)/chokepoint serve --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf build $(VENV)

@@ -1,0 +1,1 @@
+"""How Chokepoint is served: one module per surface (GraphQL, SPARQL, exports, CLI)."""
