@@ -80,6 +80,7 @@ def shacl_problems(graph: Graph, origins: dict[Node, Origin], schema: Schema, fa
         file, line = _where(report, result, graph, origins)
         message = _shown(schema, report.value(result, SH.resultMessage) or "violates a shape")
         value = report.value(result, SH.value)
-        got = f" (got {_shown(schema, value)})" if value is not None and "{" not in message and str(value) not in message else ""
+        shown = _shown(schema, value) if value is not None else ""
+        got = f" (got {shown})" if shown and shown not in message else ""
         problems.append(Problem(file, line, f"{_describe(schema, graph, focus)}{message}{got}"))
     return problems

@@ -1,0 +1,39 @@
+"""The command line and the bare service, through their real interfaces."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import VALID
+
+
+def test_validate_valid_data(cli) -> None:
+    result = cli("validate", VALID)
+    assert result.exit_code == 0
+    assert "is valid: 6 actors, 1 chips, 1 clusters, 2 datasets, 1 licenses, 2 models, 2 sources, 37 statements" in " ".join(result.stdout.split())
+
+
+def test_build_prints_counts(tmp_path: Path, cli) -> None:
+    result = cli("build", VALID, "--build", tmp_path)
+    assert result.exit_code == 0
+    assert "statements" in result.stdout and "37" in result.stdout
+    assert (tmp_path / "manifest.json").exists()
+
+
+def test_stats_reads_the_build(fixture_build: Path, cli) -> None:
+    result = cli("stats", "--build", fixture_build)
+    assert result.exit_code == 0
+    assert "models" in result.stdout
+
+
+def test_health(client) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["counts"]["models"] == 2
+
+
+def test_home_page_says_what_the_graph_holds(client) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "What the graph holds" in response.text and "models" in response.text
