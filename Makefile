@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+ASSETS := graph_service/static/node_modules/.package-lock.json
 PORT   ?= 8000
 
 .PHONY: serve test build validate bench clean
@@ -12,7 +13,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	rm -f $(VENV)/.installed-* && touch $@
 
-build: $(STAMP)
+# The explorers' browser assets, from the npm registry, so they work offline.
+$(ASSETS): graph_service/static/package.json graph_service/static/package-lock.json
+	cd graph_service/static && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+build: $(STAMP) $(ASSETS)
 	$(BIN)/chokepoint build data
 
 validate: $(STAMP)
@@ -21,7 +27,7 @@ validate: $(STAMP)
 serve: build
 	$(BIN)/chokepoint serve --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(ASSETS)
 	$(BIN)/python -m pytest
 
 clean:

@@ -6,12 +6,26 @@ from html import escape
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
+from graph_service.explorer import ExplorerRouter, mount_assets
+from graph_service.graphql_api import build_schema
+from graph_service.projection import Projection
 from graph_service.store import GraphStore
+from ingest.schema import Schema, default_schema
 
 
-def create_app(graph: GraphStore) -> FastAPI:
+def create_app(graph: GraphStore, schema: Schema | None = None) -> FastAPI:
     """The service for one loaded graph. No module-level state: tests build their own."""
+    schema = schema or default_schema()
+    projection = Projection.load(graph, schema)
     app = FastAPI(title="Chokepoint", description="Who controls the means of production of AI.")
+    app.state.graph, app.state.projection = graph, projection
+
+    async def graphql_context() -> dict:
+        return {"projection": projection}
+
+    app.include_router(ExplorerRouter(build_schema(schema), context_getter=graphql_context, graphql_ide="graphiql"),
+                       prefix="/graphql")
+    mount_assets(app)
 
     @app.get("/health")
     def health() -> dict:
@@ -28,6 +42,7 @@ table{{border-collapse:collapse}}td{{padding:.2rem 1rem;border-bottom:1px solid 
 </head><body><h1>Chokepoint</h1>
 <p>Who controls the means of production of AI: a knowledge graph of compute, chips, datacenters, data and licences,
 with a source for every fact.</p>
+<ul><li><a href="/graphql">GraphQL explorer</a>: who controls the inputs to a model, with the path and source of every link.</li></ul>
 <h2>What the graph holds</h2><table>{rows}<tr><td>triples</td><td>{graph.manifest.triples:,}</td></tr></table>
 <p>Build <code>{graph.manifest.sha256[:16]}</code> · <a href="/health">/health</a></p></body></html>"""
 

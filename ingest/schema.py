@@ -27,6 +27,8 @@ class PropertySpec:
     comment: str
     qualifiers: tuple[str, ...] = ()
     is_country: bool = False
+    multi_valued: bool = False
+    inverse: str | None = None       # local name of the owl:inverseOf property, if declared
 
     @property
     def is_reference(self) -> bool:
@@ -91,6 +93,8 @@ def _property(g: Graph, iri: URIRef, cp: str) -> PropertySpec:
         comment=_text(g, iri, RDFS.comment),
         qualifiers=tuple(quals),
         is_country=g.value(iri, URIRef(cp + "countryRange")) == Literal(True),
+        multi_valued=g.value(iri, URIRef(cp + "multiValued")) == Literal(True),
+        inverse=_local(g.value(iri, OWL.inverseOf)) if g.value(iri, OWL.inverseOf) else None,
     )
 
 

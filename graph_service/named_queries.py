@@ -1,0 +1,86 @@
+"""Named queries: the research questions in queries/*.rq, read from the files themselves.
+
+A file starts with a header of comments:
+
+    # title: Who controls the inputs to a model
+    # description: ...
+    # param: model (id) = llama-3-70b : the id of the model
+
+and runs as is in any SPARQL client, with the defaults. A parameter `p` is
+bound in the body by `VALUES ?p { default }`; running the query with other
+values replaces that block. Types: id (a record id), number, date, text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.vocab import DEFAULT_BASE, ROOT
+
+QUERIES_DIR = ROOT / "queries"
+_HEADER = re.compile(r"^#\s*(title|description):\s*(.*)$", re.M)
+_PARAM = re.compile(r"^#\s*param:\s*(\w+)\s*\((id|number|date|text)\)\s*=\s*(\S+)\s*:\s*(.*)$", re.M)
+
+
+class QueryError(ValueError):
+    """A named query does not exist or was given a bad parameter."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    default: str
+    description: str
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    title: str
+    description: str
+    params: dict[str, Param]
+    text: str
+
+    def render(self, base: str, values: dict[str, str] | None = None) -> str:
+        """The query for this deployment's base IRI, with parameters bound (defaults for the rest)."""
+        values = values or {}
+        unknown = sorted(set(values) - set(self.params))
+        if unknown:
+            raise QueryError(f"query '{self.name}' has no parameter {', '.join(map(repr, unknown))}; "
+                             f"its parameters are: {', '.join(self.params) or 'none'}")
+        text = self.text.replace(DEFAULT_BASE, base)
+        for name, param in self.params.items():
+            if name in values:
+                bound = _term(param, values[name], base)
+                text = re.sub(rf"VALUES\s+\?{name}\s*\{{[^}}]*\}}", lambda _: f"VALUES ?{name} {{ {bound} }}", text)
+        return text
+
+
+def _term(param: Param, value: str, base: str) -> str:
+    if param.type == "id":
+        if not re.fullmatch(r"[A-Za-z0-9._-]+", value):
+            raise QueryError(f"parameter '{param.name}' is an id such as {param.default}, got {value!r}")
+        return f"<{base}id/{value}>"
+    if param.type == "number":
+        try:
+            return repr(float(value))
+        except ValueError:
+            raise QueryError(f"parameter '{param.name}' is a number, got {value!r}") from None
+    if param.type == "date":
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise QueryError(f"parameter '{param.name}' is a date as YYYY-MM-DD, got {value!r}")
+        return f'"{value}"^^<http://www.w3.org/2001/XMLSchema#date>'
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def parse(path: Path) -> NamedQuery:
+    text = path.read_text(encoding="utf-8")
+    header = dict(_HEADER.findall(text))
+    params = {m[0]: Param(m[0], m[1], m[2], m[3].strip()) for m in _PARAM.findall(text)}
+    return NamedQuery(path.stem, header.get("title", path.stem), header.get("description", ""), params, text)
+
+
+def named_queries(directory: Path = QUERIES_DIR) -> dict[str, NamedQuery]:
+    return {q.name: q for q in map(parse, sorted(directory.glob("*.rq")))}
