@@ -30,5 +30,8 @@ serve: build
 test: $(STAMP) $(ASSETS)
 	$(BIN)/python -m pytest
 
+bench: $(STAMP)
+	$(BIN)/python -m bench.controllers
+
 clean:
 	rm -rf build $(VENV)

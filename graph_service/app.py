@@ -6,15 +6,18 @@ from html import escape
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
-from graph_service.explorer import ExplorerRouter, mount_assets
-from graph_service.graphql_api import build_schema
+from graph_service.explorer import mount_assets
+from graph_service.graphql_api import GraphQLEndpoint, build_schema
 from graph_service.projection import Projection
 from graph_service.store import GraphStore
 from ingest.schema import Schema, default_schema
 
 
-def create_app(graph: GraphStore, schema: Schema | None = None) -> FastAPI:
-    """The service for one loaded graph. No module-level state: tests build their own."""
+def create_app(graph: GraphStore, schema: Schema | None = None, cache_size: int = 512) -> FastAPI:
+    """The service for one loaded graph. No module-level state: tests build their own.
+
+    `cache_size` bounds the GraphQL answer cache (0 turns it off, as the benchmark does to measure cold answers).
+    """
     schema = schema or default_schema()
     projection = Projection.load(graph, schema)
     app = FastAPI(title="Chokepoint", description="Who controls the means of production of AI.")
@@ -23,8 +26,8 @@ def create_app(graph: GraphStore, schema: Schema | None = None) -> FastAPI:
     async def graphql_context() -> dict:
         return {"projection": projection}
 
-    app.include_router(ExplorerRouter(build_schema(schema), context_getter=graphql_context, graphql_ide="graphiql"),
-                       prefix="/graphql")
+    app.include_router(GraphQLEndpoint(build_schema(schema), context_getter=graphql_context, graphql_ide="graphiql",
+                                       cache_size=cache_size), prefix="/graphql")
     mount_assets(app)
 
     @app.get("/health")

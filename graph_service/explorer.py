@@ -12,10 +12,7 @@ import re
 from pathlib import Path
 
 import strawberry
-from fastapi import Request
-from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from strawberry.fastapi import GraphQLRouter
 
 STATIC = Path(__file__).parent / "static"
 VENDOR = STATIC / "node_modules"
@@ -58,10 +55,3 @@ def graphiql_html(example: str = EXAMPLE_QUERY) -> str:
 def _point_at_vendor(html: str, package: str) -> str:
     """https://<cdn>/<package>@<version>/<file> -> /static/vendor/<package>/<file>."""
     return re.sub(rf'https://[^"/]+/{re.escape(package)}@[^/"]+/', VENDOR_URL + package + "/", html)
-
-
-class ExplorerRouter(GraphQLRouter):
-    """strawberry's router, serving GraphiQL from local assets with Chokepoint's example."""
-
-    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        return HTMLResponse(graphiql_html())

@@ -10,15 +10,22 @@ individuals. Nothing here lists a class or a property by hand.
 
 import datetime as dt
 import enum
+import keyword
 import sys
 from typing import Any, Optional
 
+import json
+from collections import OrderedDict
+
 import strawberry
+from fastapi.responses import HTMLResponse
 from rdflib import RDF, XSD
+from strawberry.fastapi import GraphQLRouter
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 from strawberry.types import Info
 
 from graph_service import control
+from graph_service.explorer import graphiql_html
 from graph_service.projection import Entity, Fact, Projection
 from ingest.problems import suggestion
 from ingest.schema import ClassSpec, PropertySpec, Schema
@@ -94,42 +101,39 @@ class _Builder:
             code: str
             name: str
 
-        link_fields: dict[str, Any] = {}
-        for key, qual in schema.qualifiers.items():
-            if key == "source":
-                continue
-            kind = str if qual.is_reference else SCALARS[qual.range]
-            link_fields[key] = strawberry.field(name=key, description=qual.comment or None, resolver=_qualifier_resolver(key, kind))
-
-        def resolve_source(root: Any, info: Info) -> Optional[str]:
-            source = _projection(info).sources.get(root.fact.source or "")
-            return (source.url or source.title) if source else None
-
-        def resolve_source_record(root: Any, info: Info) -> Optional[Source]:
-            source = _projection(info).sources.get(root.fact.source or "")
-            return Source(id=source.id, title=source.title, url=source.url, publisher=source.publisher, date=source.date) if source else None
-
-        def resolve_name(side: str):
-            def resolve(root: Any, info: Info) -> Optional[str]:
-                target = getattr(root.fact, side)
-                entity = _projection(info).entities.get(target) if isinstance(target, str) else None
-                return entity.name if entity else None
-            return resolve
-
-        namespace: dict[str, Any] = {
-            "__annotations__": {"fact": strawberry.Private[Fact]},
-            "subject": strawberry.field(description="Id of the subject.", resolver=lambda root: root.fact.subject, graphql_type=strawberry.ID),
-            "subject_name": strawberry.field(resolver=resolve_name("subject")),
-            "predicate": strawberry.field(description="The relation, as its data key (developed_by, owned_by, ...).",
-                                          resolver=lambda root: root.fact.key, graphql_type=str),
-            "object": strawberry.field(description="Id of the object (or the value, or a country code).",
-                                       resolver=lambda root: str(root.fact.object), graphql_type=str),
-            "object_name": strawberry.field(resolver=resolve_name("object")),
-            "source": strawberry.field(description="URL of the source (or its title when it has no URL).", resolver=resolve_source),
-            "source_record": strawberry.field(description="The source, with title, publisher and date.", resolver=resolve_source_record),
-            **link_fields,
-        }
+        # Links are plain data, filled when made: a controllers answer holds hundreds of them,
+        # and plain attributes resolve far faster than resolver functions.
+        annotations: dict[str, Any] = {
+            "subject": strawberry.ID, "subject_name": Optional[str], "predicate": str, "object": str,
+            "object_name": Optional[str], "source": Optional[str], "source_record": Optional[Source]}
+        descriptions = {"subject": "Id of the subject.", "predicate": "The relation, as its data key (developed_by, owned_by, ...).",
+                        "object": "Id of the object (or the value, or a country code).",
+                        "source": "URL of the source (or its title when it has no URL).",
+                        "source_record": "The source, with title, publisher and date."}
+        qualifier_keys = {k: k + "_" if keyword.iskeyword(k) else k for k in schema.qualifiers if k != "source"}
+        for key, attribute in qualifier_keys.items():
+            qual = schema.qualifiers[key]
+            annotations[attribute] = Optional[str if qual.is_reference else SCALARS[qual.range]]
+            descriptions[attribute] = qual.comment
+        graphql_names = {a: k for k, a in qualifier_keys.items()}
+        namespace: dict[str, Any] = {"__annotations__": annotations}
+        for attribute in annotations:
+            namespace[attribute] = strawberry.field(name=graphql_names.get(attribute), description=descriptions.get(attribute) or None)
         Link = strawberry.type(type("Link", (), namespace), description="One fact: subject, relation, object, its qualifiers and its source.")
+
+        def make_link(p: Projection, fact: Fact) -> Any:
+            source = p.sources.get(fact.source or "")
+            subject = p.entities.get(fact.subject)
+            obj = p.entities.get(fact.object) if fact.is_reference else None
+            qualifiers = {a: fact.qualifiers.get(k) for k, a in qualifier_keys.items()}
+            return Link(subject=fact.subject, subject_name=subject.name if subject else None, predicate=fact.key,
+                        object=str(fact.object), object_name=obj.name if obj else None,
+                        source=(source.url or source.title) if source else None,
+                        source_record=Source(id=source.id, title=source.title, url=source.url, publisher=source.publisher,
+                                             date=source.date) if source else None,
+                        **{k: str(v) if isinstance(v, dt.date) else v for k, v in qualifiers.items()})
+
+        _module.make_link = make_link
 
         @strawberry.type(description="The links that give an actor one role, from the model to the actor.")
         class ControlPath:
@@ -175,7 +179,8 @@ class _Builder:
 
             @strawberry.field(description="Every fact about this record, with its qualifiers and source; `predicate` filters by data key.")
             def facts(self, info: Info, predicate: Optional[str] = None) -> list[Link]:
-                return [Link(fact=f) for f in _projection(info).facts_out.get(self.id, ()) if predicate in (None, f.key)]
+                p = _projection(info)
+                return [make_link(p, f) for f in p.facts_out.get(self.id, ()) if predicate in (None, f.key)]
 
         _module.Record = Record
 
@@ -234,13 +239,6 @@ def _snake(name: str) -> str:
 
 def _entity(info: Info, id: str) -> Any:
     return getattr(_module, _projection(info).entities[id].cls)(id=id)
-
-
-def _qualifier_resolver(key: str, kind: Any):
-    def resolve(root: Any) -> Optional[kind]:
-        value = root.fact.qualifiers.get(key)
-        return str(value) if isinstance(value, dt.date) else value
-    return resolve
 
 
 def _reference_resolver(prop: PropertySpec, target: str):
@@ -310,7 +308,7 @@ def _controllers_resolver(Role: type):
 
 
 def _controller(info: Info, c: control.Controller, Controller: type, Role: type) -> Any:
-    paths = [_module.ControlPath(role=Role(r), links=[_module.Link(fact=f) for f in c.paths[r].links]) for r in c.roles]
+    paths = [_module.ControlPath(role=Role(r), links=[_module.make_link(_projection(info), f) for f in c.paths[r].links]) for r in c.roles]
     return Controller(actor=_entity(info, c.actor), roles=[Role(r) for r in c.roles], paths=paths)
 
 
@@ -350,7 +348,7 @@ def _dependents_resolver(Role: type):
         for model, c in control.models_depending_on(_projection(info), root.id, as_of):
             held = [r for r in c.roles if wanted is None or r in wanted]
             if held:
-                paths = [_module.ControlPath(role=Role(r), links=[_module.Link(fact=f) for f in c.paths[r].links]) for r in held]
+                paths = [_module.ControlPath(role=Role(r), links=[_module.make_link(_projection(info), f) for f in c.paths[r].links]) for r in held]
                 found.append(Dependent(model=_entity(info, model), roles=[Role(r) for r in held], paths=paths))
         return found
     resolve.__annotations__["return"] = list[Dependent]
@@ -459,3 +457,34 @@ def _listing(spec: ClassSpec):
     resolve.__signature__ = inspect.Signature(params, return_annotation=page)
     resolve.__annotations__ = {p.name: p.annotation for p in params} | {"return": page}
     return resolve
+
+
+class GraphQLEndpoint(GraphQLRouter):
+    """strawberry's router with GraphiQL served offline, and answers cached per build.
+
+    A build never changes while it is served, so the same request always has the
+    same answer: executing it once is enough. The cache is bounded (LRU) and
+    belongs to this router, hence to one loaded graph.
+    """
+
+    def __init__(self, *args: Any, cache_size: int = 512, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.cache: OrderedDict[tuple, Any] = OrderedDict()
+        self.cache_size = cache_size
+
+    async def render_graphql_ide(self, request: Any) -> HTMLResponse:
+        return HTMLResponse(graphiql_html())
+
+    async def execute_single(self, request: Any, request_adapter: Any, sub_response: Any, context: Any,
+                             root_value: Any, request_data: Any) -> Any:
+        key = (request_adapter.method, request_data.query, request_data.operation_name,
+               json.dumps(request_data.variables, sort_keys=True, default=str))
+        if key in self.cache:
+            self.cache.move_to_end(key)
+            return self.cache[key]
+        result = await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
+        if self.cache_size:
+            self.cache[key] = result
+            if len(self.cache) > self.cache_size:
+                self.cache.popitem(last=False)
+        return result

@@ -49,3 +49,17 @@ def fixture_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def client(fixture_build: Path) -> TestClient:
     return TestClient(create_app(GraphStore.from_build(fixture_build)))
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real data/, built once per test session."""
+    out = tmp_path_factory.mktemp("real-build")
+    result = CliRunner().invoke(cli_app, ["build", str(ROOT / "data"), "--build", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="session")
+def real_client(real_build: Path) -> TestClient:
+    return TestClient(create_app(GraphStore.from_build(real_build)))
