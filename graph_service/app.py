@@ -1,40 +1,85 @@
 """The FastAPI application: each surface is a router given the loaded graph."""
 from __future__ import annotations
 
+import os
+from contextlib import asynccontextmanager
 from html import escape
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 
+from graph_service.errors import install_error_handlers
 from graph_service.explorer import mount_assets
 from graph_service.graphql_api import GraphQLEndpoint, build_schema
+from graph_service.named_queries import named_queries, queries_router
 from graph_service.projection import Projection
+from graph_service.sparql import SparqlSettings, query_page, respond, run_query, service_description, sparql_router
+from graph_service.sparql_engine import Dataset, EmbeddedEngine, RemoteEngine
 from graph_service.store import GraphStore
 from ingest.schema import Schema, default_schema
 
+PREFIXES = {"cp": "ontology#", "id": "id/", "source": "source/", "country": "country/"}
+STANDARD_PREFIXES = {"rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+                     "xsd": "http://www.w3.org/2001/XMLSchema#", "prov": "http://www.w3.org/ns/prov#",
+                     "skos": "http://www.w3.org/2004/02/skos/core#", "schema": "https://schema.org/"}
 
-def create_app(graph: GraphStore, schema: Schema | None = None, cache_size: int = 512) -> FastAPI:
+
+def make_engine(graph: GraphStore, graph_iri: str) -> EmbeddedEngine | RemoteEngine:
+    """The embedded Oxigraph by default; CHOKEPOINT_STORE=<query URL> for an external SPARQL 1.1 server
+    (CHOKEPOINT_STORE_GSP=<Graph Store protocol URL> if it is not the query URL's sibling /store)."""
+    external = os.environ.get("CHOKEPOINT_STORE")
+    if external:
+        return RemoteEngine(external, graph_iri, graph.path, os.environ.get("CHOKEPOINT_STORE_GSP"))
+    return EmbeddedEngine(graph.path, graph_iri, workers=int(os.environ.get("CHOKEPOINT_SPARQL_WORKERS", 2)))
+
+
+def create_app(graph: GraphStore, schema: Schema | None = None, cache_size: int = 512,
+               engine: EmbeddedEngine | RemoteEngine | None = None) -> FastAPI:
     """The service for one loaded graph. No module-level state: tests build their own.
 
     `cache_size` bounds the GraphQL answer cache (0 turns it off, as the benchmark does to measure cold answers).
     """
     schema = schema or default_schema()
+    base = schema.ns.base
+    graph_iri = base + "graph"
     projection = Projection.load(graph, schema)
-    app = FastAPI(title="Chokepoint", description="Who controls the means of production of AI.")
-    app.state.graph, app.state.projection = graph, projection
+    engine = engine or make_engine(graph, graph_iri)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        engine.close()
+
+    app = FastAPI(title="Chokepoint", description="Who controls the means of production of AI.", lifespan=lifespan)
+    app.state.graph, app.state.projection, app.state.engine = graph, projection, engine
+    install_error_handlers(app)
 
     async def graphql_context() -> dict:
         return {"projection": projection}
 
     app.include_router(GraphQLEndpoint(build_schema(schema), context_getter=graphql_context, graphql_ide="graphiql",
                                        cache_size=cache_size), prefix="/graphql")
+    settings = SparqlSettings.from_env(graph_iri)
+    queries = named_queries()
+    prefixes = {p: base + suffix for p, suffix in PREFIXES.items()} | STANDARD_PREFIXES
+    examples = [(q.name, q.title, q.render(base)) for q in queries.values()]
+    app.include_router(sparql_router(
+        engine.run, settings,
+        description=lambda: service_description(base + "sparql", graph_iri, graph.manifest.triples),
+        page=lambda: query_page(prefixes, examples)))
+
+    def run_named(text: str, request: Request):
+        return respond(run_query(engine.run, settings, text, Dataset()), request, settings)
+
+    app.include_router(queries_router(queries, base, run_named))
     mount_assets(app)
 
     @app.get("/health")
     def health() -> dict:
         """Liveness and what build is being served."""
         m = graph.manifest
-        return {"status": "ok", "triples": m.triples, "sha256": m.sha256, "counts": m.counts}
+        return {"status": "ok", "triples": m.triples, "sha256": m.sha256, "counts": m.counts,
+                "store": type(engine).__name__}
 
     @app.get("/", response_class=HTMLResponse)
     def home() -> str:
@@ -45,7 +90,8 @@ table{{border-collapse:collapse}}td{{padding:.2rem 1rem;border-bottom:1px solid 
 </head><body><h1>Chokepoint</h1>
 <p>Who controls the means of production of AI: a knowledge graph of compute, chips, datacenters, data and licences,
 with a source for every fact.</p>
-<ul><li><a href="/graphql">GraphQL explorer</a>: who controls the inputs to a model, with the path and source of every link.</li></ul>
+<ul><li><a href="/graphql">GraphQL explorer</a>: who controls the inputs to a model, with the path and source of every link.</li>
+<li><a href="/sparql">SPARQL</a>: the graph for researchers' own tools; <a href="/queries">/queries</a>: the research questions.</li></ul>
 <h2>What the graph holds</h2><table>{rows}<tr><td>triples</td><td>{graph.manifest.triples:,}</td></tr></table>
 <p>Build <code>{graph.manifest.sha256[:16]}</code> · <a href="/health">/health</a></p></body></html>"""
 

@@ -16,6 +16,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import Callable
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from graph_service.errors import ApiError
+from ingest.problems import suggestion
 from ingest.vocab import DEFAULT_BASE, ROOT
 
 QUERIES_DIR = ROOT / "queries"
@@ -84,3 +91,28 @@ def parse(path: Path) -> NamedQuery:
 
 def named_queries(directory: Path = QUERIES_DIR) -> dict[str, NamedQuery]:
     return {q.name: q for q in map(parse, sorted(directory.glob("*.rq")))}
+
+
+def queries_router(queries: dict[str, NamedQuery], base: str, run: Callable[[str, Request], Response]) -> APIRouter:
+    """GET /queries (the list) and GET /queries/NAME?param=value (run one, any SPARQL result format)."""
+    router = APIRouter()
+
+    @router.get("/queries", summary="The named research questions")
+    def listing() -> list[dict]:
+        return [{"name": q.name, "title": q.title, "description": q.description, "url": f"/queries/{q.name}",
+                 "params": [{"name": p.name, "type": p.type, "default": p.default, "description": p.description}
+                            for p in q.params.values()]} for q in queries.values()]
+
+    @router.get("/queries/{name}", summary="Run a named research question")
+    async def run_named(name: str, request: Request):
+        if name not in queries:
+            raise ApiError(404, "No such query", f"there is no query '{name}'{suggestion(name, queries) or '.'} "
+                           "GET /queries lists them")
+        values = {k: v for k, v in request.query_params.items() if k != "format"}
+        try:
+            text = queries[name].render(base, values)
+        except QueryError as error:
+            raise ApiError(400, "Bad parameter", str(error)) from None
+        return await run_in_threadpool(run, text, request)
+
+    return router

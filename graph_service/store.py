@@ -20,13 +20,14 @@ class GraphStore:
 
     store: ox.Store
     manifest: Manifest
+    path: Path
 
     @classmethod
     def from_build(cls, build_dir: Path) -> "GraphStore":
         path, manifest = verified_graph_file(build_dir)
         store = ox.Store()
         store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES)
-        return cls(store, manifest)
+        return cls(store, manifest, path)
 
     def select(self, sparql: str) -> list[dict[str, ox.Term]]:
         """Rows of a SELECT query, each a dict of variable name to term."""

@@ -1,0 +1,290 @@
+"""Where SPARQL queries run: an embedded Oxigraph, or an external SPARQL 1.1 server.
+
+Both engines answer with the same plain results (terms as tuples), so the
+endpoint serialises, caps and times out the same way whatever answers.
+
+The embedded engine runs pyoxigraph in worker processes, each with its own copy
+of the build: Oxigraph cannot cancel a query, so a query past its deadline is
+stopped by ending its worker (and starting another), and the service keeps
+answering. The remote engine loads the build into the external server once, at
+start, with the SPARQL 1.1 Graph Store protocol, and sends each query over the
+SPARQL 1.1 protocol with the deadline as its HTTP timeout.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any, Union
+
+import httpx
+import pyoxigraph as ox
+
+# ("uri", iri) | ("bnode", id) | ("literal", lexical, datatype or None, language or None)
+Term = tuple
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+class QueryTimeout(Exception):
+    """The query ran past its deadline and was stopped."""
+
+
+class QuerySyntaxError(ValueError):
+    """The query does not parse; the message says where."""
+
+
+@dataclass
+class Solutions:
+    variables: list[str]
+    rows: list[dict[str, Term]]
+    truncated: bool = False
+
+
+@dataclass
+class Triples:
+    triples: list[tuple[Term, Term, Term]]
+    truncated: bool = False
+
+
+@dataclass
+class Boolean:
+    value: bool
+
+
+Result = Union[Solutions, Triples, Boolean]
+
+
+@dataclass
+class Dataset:
+    """The SPARQL 1.1 protocol's dataset: default-graph-uri and named-graph-uri (empty: the whole store)."""
+
+    default: list[str] = field(default_factory=list)
+    named: list[str] = field(default_factory=list)
+
+
+def to_term(term: Any) -> Term:
+    if isinstance(term, ox.NamedNode):
+        return ("uri", term.value)
+    if isinstance(term, ox.BlankNode):
+        return ("bnode", term.value)
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value
+        return ("literal", term.value, None if datatype in (XSD_STRING, RDF_LANG_STRING) else datatype, term.language)
+    raise ValueError(f"unsupported term {term!r}")
+
+
+def from_term(term: Term) -> Any:
+    kind = term[0]
+    if kind == "uri":
+        return ox.NamedNode(term[1])
+    if kind == "bnode":
+        return ox.BlankNode(term[1])
+    if term[3]:
+        return ox.Literal(term[1], language=term[3])
+    return ox.Literal(term[1], datatype=ox.NamedNode(term[2])) if term[2] else ox.Literal(term[1])
+
+
+def _graph(iri: str, graph_iri: str) -> Any:
+    """The store's data is its default graph; the service names it `graph_iri`."""
+    return ox.DefaultGraph() if iri == graph_iri else ox.NamedNode(iri)
+
+
+def run_on_store(store: ox.Store, query: str, max_rows: int, dataset: Dataset, graph_iri: str) -> Result:
+    """Evaluate on a pyoxigraph store, keeping at most max_rows rows or triples."""
+    options: dict[str, Any] = {}
+    if dataset.default:
+        options["default_graph"] = [_graph(g, graph_iri) for g in dataset.default]
+    if dataset.named:
+        options["named_graphs"] = [ox.NamedNode(g) for g in dataset.named]
+    try:
+        results = store.query(query, **options)
+    except SyntaxError as error:
+        raise QuerySyntaxError(str(error)) from None
+    if isinstance(results, ox.QueryBoolean):
+        return Boolean(bool(results))
+    if isinstance(results, ox.QuerySolutions):
+        names = [v.value for v in results.variables]
+        rows = []
+        for solution in results:
+            if len(rows) == max_rows:
+                return Solutions(names, rows, truncated=True)
+            rows.append({n: to_term(solution[n]) for n in names if solution[n] is not None})
+        return Solutions(names, rows)
+    triples = []
+    for triple in results:
+        if len(triples) == max_rows:
+            return Triples(triples, truncated=True)
+        triples.append((to_term(triple.subject), to_term(triple.predicate), to_term(triple.object)))
+    return Triples(triples)
+
+
+def _serve(build_file: str, graph_iri: str, requests: Connection, replies: Connection) -> None:
+    """A worker's life: load the build, then answer queries until the parent goes away."""
+    store = ox.Store()
+    store.bulk_load(path=build_file, format=ox.RdfFormat.N_TRIPLES)
+    try:
+        replies.send("ready")
+    except BrokenPipeError:  # the service stopped while this worker was starting
+        return
+    while True:
+        try:
+            query, max_rows, dataset = requests.recv()
+        except EOFError:
+            return
+        try:
+            replies.send(("ok", run_on_store(store, query, max_rows, dataset, graph_iri)))
+        except QuerySyntaxError as error:
+            replies.send(("syntax", str(error)))
+        except Exception as error:  # an evaluation error is the client's answer, not the worker's end
+            replies.send(("error", f"{type(error).__name__}: {error}"))
+
+
+class _Worker:
+    """A `python -m graph_service.sparql_engine` process, spoken to over two pipes it inherits."""
+
+    def __init__(self, build_file: Path, graph_iri: str):
+        request_read, request_write = os.pipe()
+        reply_read, reply_write = os.pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "graph_service.sparql_engine", str(build_file), graph_iri, str(request_read), str(reply_write)],
+            pass_fds=(request_read, reply_write), cwd=Path(__file__).resolve().parent.parent)
+        os.close(request_read), os.close(reply_write)
+        self.requests, self.conn = Connection(request_write, readable=False), Connection(reply_read, writable=False)
+        if not self.conn.poll(120) or self.conn.recv() != "ready":
+            self.stop()
+            raise RuntimeError("a SPARQL worker did not start within 120 s")
+
+    def send(self, message: Any) -> None:
+        self.requests.send(message)
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        self.requests.close(), self.conn.close()
+
+
+class EmbeddedEngine:
+    """pyoxigraph in a pool of worker processes; a query past its deadline ends its worker."""
+
+    def __init__(self, build_file: Path, graph_iri: str, workers: int = 2):
+        self.build_file, self.graph_iri = build_file, graph_iri
+        self.idle: queue.Queue[_Worker] = queue.Queue()
+        self.size = workers
+        starters = [threading.Thread(target=self._add_worker) for _ in range(workers)]
+        for t in starters:
+            t.start()
+        for t in starters:
+            t.join()
+
+    def _add_worker(self) -> None:
+        self.idle.put(_Worker(self.build_file, self.graph_iri))
+
+    def run(self, query: str, timeout: float, max_rows: int, dataset: Dataset) -> Result:
+        try:
+            worker = self.idle.get(timeout=timeout)
+        except queue.Empty:
+            raise QueryTimeout(f"no query slot became free within {timeout:g} s; the server is busy") from None
+        worker.send((query, max_rows, dataset))
+        if not worker.conn.poll(timeout):
+            worker.stop()
+            threading.Thread(target=self._add_worker, daemon=True).start()
+            raise QueryTimeout(f"the query ran past the {timeout:g} s limit and was stopped")
+        status, payload = worker.conn.recv()
+        self.idle.put(worker)
+        if status == "syntax":
+            raise QuerySyntaxError(payload)
+        if status == "error":
+            raise ValueError(payload)
+        return payload
+
+    def close(self) -> None:
+        for _ in range(self.size):
+            try:
+                self.idle.get(timeout=5).stop()
+            except queue.Empty:
+                break
+
+
+class RemoteEngine:
+    """An external SPARQL 1.1 server (Oxigraph server, Fuseki, Virtuoso, Neptune, ...).
+
+    `endpoint` is its query URL; `store_endpoint` its Graph Store protocol URL,
+    used once to replace the service's graph with the build.
+    """
+
+    def __init__(self, endpoint: str, graph_iri: str, build_file: Path | None = None, store_endpoint: str | None = None):
+        self.endpoint, self.graph_iri = endpoint, graph_iri
+        self.client = httpx.Client(timeout=60)
+        if build_file is not None:
+            self.load(build_file, store_endpoint or endpoint.rsplit("/", 1)[0] + "/store")
+
+    def load(self, build_file: Path, store_endpoint: str) -> None:
+        response = self.client.put(store_endpoint, params={"default": ""}, content=build_file.read_bytes(),
+                                   headers={"Content-Type": "application/n-triples"}, timeout=600)
+        if response.status_code >= 300:
+            raise RuntimeError(f"loading the build into {store_endpoint} failed: {response.status_code} {response.text[:300]}")
+
+    def run(self, query: str, timeout: float, max_rows: int, dataset: Dataset) -> Result:
+        params = [("default-graph-uri", g) for g in dataset.default] + [("named-graph-uri", g) for g in dataset.named]
+        params = [(k, "" if g == self.graph_iri else g) for k, g in params if g != self.graph_iri]
+        accept = "application/sparql-results+json, application/n-triples;q=0.9"
+        try:
+            response = self.client.post(self.endpoint, params=params, content=query.encode(), timeout=timeout,
+                                        headers={"Content-Type": "application/sparql-query", "Accept": accept})
+        except httpx.TimeoutException:
+            raise QueryTimeout(f"the query ran past the {timeout:g} s limit") from None
+        if response.status_code == 400:
+            raise QuerySyntaxError(response.text.strip())
+        if response.status_code >= 300:
+            raise ValueError(f"the SPARQL server answered {response.status_code}: {response.text[:300]}")
+        if response.headers.get("content-type", "").startswith("application/sparql-results+json"):
+            return _parse_json_results(response.json(), max_rows)
+        triples = [(to_term(t.subject), to_term(t.predicate), to_term(t.object))
+                   for t in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)]
+        return Triples(triples[:max_rows], truncated=len(triples) > max_rows)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _parse_json_results(body: dict, max_rows: int) -> Result:
+    if "boolean" in body:
+        return Boolean(body["boolean"])
+    names = body["head"].get("vars", [])
+    bindings = body["results"]["bindings"]
+    rows = [{n: _json_term(v) for n, v in b.items()} for b in bindings[:max_rows]]
+    return Solutions(names, rows, truncated=len(bindings) > max_rows)
+
+
+def _json_term(value: dict) -> Term:
+    if value["type"] == "uri":
+        return ("uri", value["value"])
+    if value["type"] == "bnode":
+        return ("bnode", value["value"])
+    datatype = value.get("datatype")
+    return ("literal", value["value"], None if datatype in (None, XSD_STRING, RDF_LANG_STRING) else datatype, value.get("xml:lang"))
+
+
+# -- what a read-only public endpoint refuses, found in the query text outside IRIs, strings and comments
+_TOKENS = re.compile(r'<[^<>"{}|^`\\\s]*>|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+                     r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|#[^\n]*')
+UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD"}  # SPARQL Update only
+
+
+def keywords(query: str) -> set[str]:
+    """The bare words of a query, upper-cased, with IRIs, strings and comments removed."""
+    bare = _TOKENS.sub(" ", query)
+    return {w.upper() for w in re.findall(r"(?<![\w:?$])[A-Za-z]+(?![\w:])", bare)}
+
+
+if __name__ == "__main__":
+    # Run from the imported module, not __main__, so replies pickle as graph_service.sparql_engine classes.
+    from graph_service.sparql_engine import _serve as serve_from_module
+    serve_from_module(sys.argv[1], sys.argv[2], Connection(int(sys.argv[3]), writable=False), Connection(int(sys.argv[4]), readable=False))
