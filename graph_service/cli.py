@@ -74,6 +74,68 @@ def stats(out: Path = BUILD) -> None:
 
 
 @app.command()
+def query(name: str = typer.Argument(None, help="The named query (a file in queries/ without .rq)."),
+          param: list[str] = typer.Option([], "--param", "-p", help="A parameter as key=value; repeat for several."),
+          fmt: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
+          out: Path = BUILD) -> None:
+    """Run a named research question against the current build (no NAME: list them)."""
+    import csv
+    import json
+    import sys
+
+    from graph_service.named_queries import QueryError, named_queries
+    from graph_service.sparql_engine import Dataset, QuerySyntaxError, Solutions, run_on_store
+    from graph_service.store import GraphStore
+
+    queries = named_queries()
+    if name is None:
+        table = Table(title="Named queries")
+        for column in ("name", "title", "parameters"):
+            table.add_column(column)
+        for q in queries.values():
+            table.add_row(q.name, q.title, ", ".join(f"{p.name}={p.default}" for p in q.params.values()))
+        console.print(table)
+        return
+    if name not in queries:
+        from ingest.problems import suggestion
+        errors.print(f"[red]no query '{name}'{suggestion(name, queries) or '.'} 'chokepoint query' lists them[/red]")
+        raise typer.Exit(1)
+    if fmt not in ("table", "csv", "json"):
+        errors.print(f"[red]--format is table, csv or json, got '{fmt}'[/red]")
+        raise typer.Exit(1)
+    bad = [p for p in param if "=" not in p]
+    if bad:
+        errors.print(f"[red]--param is key=value, got {', '.join(map(repr, bad))}[/red]")
+        raise typer.Exit(1)
+    try:
+        graph = GraphStore.from_build(out)
+        text = queries[name].render(graph.manifest.base, dict(p.split("=", 1) for p in param))
+        result = run_on_store(graph.store, text, 10**9, Dataset(), graph.manifest.base + "graph")
+    except (QueryError, QuerySyntaxError, ArtifactError) as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(1)
+    assert isinstance(result, Solutions), "named queries are SELECT queries"
+    rows = [{v: row[v][1] if v in row else "" for v in result.variables} for row in result.rows]
+    if fmt == "json":
+        console.print_json(json.dumps(rows))
+    elif fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=result.variables, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        table = Table(title=queries[name].title)
+        for v in result.variables:
+            table.add_column(v)
+        for row in rows:
+            table.add_row(*[_short(row[v], graph.manifest.base) for v in result.variables])
+        console.print(table)
+
+
+def _short(value: str, base: str) -> str:
+    return value.removeprefix(base + "id/")
+
+
+@app.command()
 def serve(out: Path = BUILD, host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
           port: int = typer.Option(8000, envvar="PORT", help="Port to listen on.")) -> None:
     """Serve the current build over HTTP."""

@@ -98,9 +98,8 @@ def _graph(iri: str, graph_iri: str) -> Any:
 
 def run_on_store(store: ox.Store, query: str, max_rows: int, dataset: Dataset, graph_iri: str) -> Result:
     """Evaluate on a pyoxigraph store, keeping at most max_rows rows or triples."""
-    options: dict[str, Any] = {}
-    if dataset.default:
-        options["default_graph"] = [_graph(g, graph_iri) for g in dataset.default]
+    # The data is the store's default graph, named graph_iri: FROM <graph_iri> (allowed) must find it there.
+    options: dict[str, Any] = {"default_graph": [_graph(g, graph_iri) for g in dataset.default] or [ox.DefaultGraph()]}
     if dataset.named:
         options["named_graphs"] = [ox.NamedNode(g) for g in dataset.named]
     try:

@@ -112,8 +112,8 @@ def _xml(result: Solutions | Boolean) -> bytes:
 
 
 def _csv(result: Solutions | Boolean) -> bytes:
-    if isinstance(result, Boolean):
-        return b"_askResult\r\n" + (b"true" if result.value else b"false") + b"\r\n"
+    if isinstance(result, Boolean):  # no W3C format for ASK in CSV/TSV: the bare word, as Oxigraph writes it
+        return b"true" if result.value else b"false"
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(result.variables)
@@ -135,7 +135,7 @@ def _tsv_term(term: Term) -> str:
 
 def _tsv(result: Solutions | Boolean) -> bytes:
     if isinstance(result, Boolean):
-        return b"?_askResult\n" + (b"true" if result.value else b"false") + b"\n"
+        return b"true" if result.value else b"false"
     lines = ["\t".join("?" + v for v in result.variables)]
     lines += ["\t".join(_tsv_term(row[v]) if v in row else "" for v in result.variables) for row in result.rows]
     return ("\n".join(lines) + "\n").encode()

@@ -1,0 +1,63 @@
+"""Against real servers on loopback: a SPARQL client on the running service, and an external Oxigraph store."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import rdflib
+from fastapi.testclient import TestClient
+from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
+
+from graph_service.app import create_app
+from graph_service.store import GraphStore
+from tests.servers import chokepoint_server, oxigraph_server
+from tests.test_sparql import CONSTRUCT, EXPECTED_MODELS, MODELS
+
+
+def test_sparqlwrapper_against_the_running_service(fixture_build: Path) -> None:
+    with chokepoint_server(fixture_build) as url:
+        client = SPARQLWrapper(url + "/sparql")
+        client.setQuery(MODELS)
+        client.setReturnFormat(JSON)
+        rows = client.query().convert()["results"]["bindings"]
+        assert [r["m"]["value"] for r in rows] == EXPECTED_MODELS
+        client.setMethod("POST")
+        client.setQuery(CONSTRUCT)
+        client.setReturnFormat(TURTLE)
+        graph = rdflib.Graph().parse(data=client.queryAndConvert(), format="turtle")
+        assert len(graph) == 2
+
+
+@pytest.fixture(scope="module")
+def external_client(fixture_build: Path):
+    with oxigraph_server() as url:
+        patch = pytest.MonkeyPatch()
+        patch.setenv("CHOKEPOINT_STORE", url + "/query")
+        try:
+            yield TestClient(create_app(GraphStore.from_build(fixture_build)))
+        finally:
+            patch.undo()
+
+
+def test_external_store_is_loaded_and_answers(external_client, client) -> None:
+    assert external_client.get("/health").json()["store"] == "RemoteEngine"
+    response = external_client.get("/sparql", params={"query": MODELS})
+    assert [b["m"]["value"] for b in response.json()["results"]["bindings"]] == EXPECTED_MODELS
+    for path, params in [("/queries/controllers-of-model", {"model": "model-b", "format": "csv"}),
+                         ("/sparql", {"query": CONSTRUCT, "format": "ntriples"})]:
+        external = external_client.get(path, params=params)
+        embedded = client.get(path, params=params)
+        assert external.status_code == embedded.status_code == 200
+        assert sorted(external.text.splitlines()) == sorted(embedded.text.splitlines())
+
+
+def test_external_store_keeps_the_safety_rules(external_client) -> None:
+    assert external_client.get("/sparql", params={"query": "DROP ALL"}).status_code == 403
+    assert external_client.get("/sparql", params={"query": "SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"}).status_code == 400
+    response = external_client.get("/sparql", params={"query": "SELEC ?x"})
+    assert response.status_code == 400 and response.json()["title"] == "Malformed query"
+
+
+def test_graphql_serves_from_the_projection_whatever_the_store(external_client) -> None:
+    body = external_client.post("/graphql", json={"query": '{ model(id: "model-b") { developedBy { id } } }'}).json()
+    assert body == {"data": {"model": {"developedBy": [{"id": "labco"}]}}}

@@ -1,0 +1,235 @@
+"""The SPARQL endpoint through HTTP: the protocol, every result format parsed back, safety, limits."""
+from __future__ import annotations
+
+import io
+import json
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+import rdflib
+from fastapi.testclient import TestClient
+from rdflib.query import Result
+
+from graph_service.app import create_app
+from graph_service.store import GraphStore
+
+CP = "https://example.org/chokepoint/ontology#"
+GRAPH = "https://example.org/chokepoint/graph"
+MODELS = f"PREFIX cp: <{CP}> SELECT ?m WHERE {{ ?m a cp:Model }} ORDER BY ?m"
+EXPECTED_MODELS = ["https://example.org/chokepoint/id/model-a", "https://example.org/chokepoint/id/model-b"]
+CONSTRUCT = f"PREFIX cp: <{CP}> CONSTRUCT {{ ?m cp:developedBy ?d }} WHERE {{ ?m cp:developedBy ?d }}"
+
+
+def column(body: bytes, fmt: str, var: str = "m") -> list[str]:
+    """Parse a results document back with rdflib's parsers and take one column."""
+    result = Result.parse(io.BytesIO(body), format=fmt)
+    return sorted(str(row[var]) for row in result)
+
+
+@pytest.mark.parametrize("fmt,accept", [("json", "application/sparql-results+json"), ("xml", "application/sparql-results+xml"),
+                                        ("csv", "text/csv"), ("tsv", "text/tab-separated-values")])
+def test_select_in_every_format_by_content_negotiation(client, fmt: str, accept: str) -> None:
+    response = client.get("/sparql", params={"query": MODELS}, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(accept)
+    assert column(response.content, fmt) == EXPECTED_MODELS
+
+
+def test_format_parameter_for_browsers(client) -> None:
+    response = client.get("/sparql", params={"query": MODELS, "format": "csv"}, headers={"Accept": "text/html"})
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.text.splitlines()[0] == "m"
+
+
+@pytest.mark.parametrize("method", ["get", "form", "direct"])
+def test_every_protocol_method(client, method: str) -> None:
+    if method == "get":
+        response = client.get("/sparql", params={"query": MODELS})
+    elif method == "form":
+        response = client.post("/sparql", data={"query": MODELS})
+    else:
+        response = client.post("/sparql", content=MODELS, headers={"Content-Type": "application/sparql-query"})
+    assert response.status_code == 200
+    assert column(response.content, "json") == EXPECTED_MODELS
+
+
+@pytest.mark.parametrize("fmt,accept,parser", [("turtle", "text/turtle", "turtle"), ("ntriples", "application/n-triples", "nt"),
+                                               ("rdfxml", "application/rdf+xml", "xml"), ("jsonld", "application/ld+json", "json-ld")])
+def test_construct_in_every_rdf_format(client, fmt: str, accept: str, parser: str) -> None:
+    response = client.get("/sparql", params={"query": CONSTRUCT}, headers={"Accept": accept})
+    assert response.status_code == 200 and response.headers["content-type"].startswith(accept)
+    graph = rdflib.Graph().parse(data=response.content, format=parser)
+    assert len(graph) == 2
+    assert (rdflib.URIRef(EXPECTED_MODELS[0]), rdflib.URIRef(CP + "developedBy"),
+            rdflib.URIRef("https://example.org/chokepoint/id/labco")) in graph
+
+
+def test_describe(client) -> None:
+    response = client.get("/sparql", params={"query": "DESCRIBE <https://example.org/chokepoint/id/labco>"},
+                          headers={"Accept": "text/turtle"})
+    graph = rdflib.Graph().parse(data=response.content, format="turtle")
+    assert (rdflib.URIRef("https://example.org/chokepoint/id/labco"), rdflib.RDFS.label, rdflib.Literal("LabCo")) in graph
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_ask(client, fmt: str) -> None:
+    response = client.get("/sparql", params={"query": f"ASK {{ ?m a <{CP}Model> }}", "format": fmt})
+    assert Result.parse(io.BytesIO(response.content), format=fmt).askAnswer is True
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_ask_in_csv_and_tsv_is_the_bare_word_as_oxigraph_writes_it(client, fmt: str) -> None:
+    assert client.get("/sparql", params={"query": "ASK { ?x ?y ?z }", "format": fmt}).text == "true"
+
+
+def test_unacceptable_format(client) -> None:
+    response = client.get("/sparql", params={"query": CONSTRUCT, "format": "csv"})
+    assert response.status_code == 406
+    assert response.json()["error"] == "format 'csv' is not one of turtle, ntriples, rdfxml, jsonld for this query"
+
+
+def test_dataset_parameters_accept_the_service_graph(client) -> None:
+    response = client.get("/sparql", params={"query": MODELS, "default-graph-uri": GRAPH})
+    assert column(response.content, "json") == EXPECTED_MODELS
+    response = client.get("/sparql", params={"query": MODELS.replace("SELECT ?m", f"SELECT ?m FROM <{GRAPH}>")})
+    assert column(response.content, "json") == EXPECTED_MODELS
+
+
+def test_service_description_and_query_page(client) -> None:
+    response = client.get("/sparql", headers={"Accept": "text/turtle"})
+    description = rdflib.Graph().parse(data=response.text, format="turtle")
+    sd = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+    assert (None, sd.endpoint, rdflib.URIRef("https://example.org/chokepoint/sparql")) in description
+    page = client.get("/sparql", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "<textarea" in page.text and "Who controls the inputs to a model" in page.text
+    assert "<script src=" not in page.text and "<link" not in page.text  # nothing to fetch from elsewhere: works offline
+
+
+def test_malformed_query_gives_the_position(client) -> None:
+    response = client.get("/sparql", params={"query": "SELEC ?x WHERE { ?x ?y ?z }"})
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("the query does not parse: error at 1:")
+
+
+@pytest.mark.parametrize("send", [
+    lambda c: c.get("/sparql", params={"update": "INSERT DATA { <a:a> <a:a> <a:a> }"}),
+    lambda c: c.post("/sparql", data={"update": "INSERT DATA { <a:a> <a:a> <a:a> }"}),
+    lambda c: c.post("/sparql", content="DROP ALL", headers={"Content-Type": "application/sparql-update"}),
+    lambda c: c.get("/sparql", params={"query": "DELETE WHERE { ?s ?p ?o }"}),
+    lambda c: c.post("/sparql", content="LOAD <http://127.0.0.1:9/x.ttl>", headers={"Content-Type": "application/sparql-query"}),
+])
+def test_updates_are_refused(client, send) -> None:
+    response = send(client)
+    assert response.status_code == 403
+    assert response.json()["title"] == "Read-only endpoint"
+    assert column(client.get("/sparql", params={"query": MODELS}).content, "json") == EXPECTED_MODELS
+
+
+class Listener:
+    """A TCP listener on loopback that records every connection it gets."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.sock.settimeout(0.2)
+        self.port, self.connections, self.running = self.sock.getsockname()[1], 0, True
+        self.thread = threading.Thread(target=self.accept, daemon=True)
+        self.thread.start()
+
+    def accept(self) -> None:
+        while self.running:
+            try:
+                conn, _ = self.sock.accept()
+                self.connections += 1
+                conn.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.running = False
+        self.thread.join()
+        self.sock.close()
+
+
+def test_no_query_makes_the_server_fetch_anything(client) -> None:
+    listener = Listener()
+    url = f"http://127.0.0.1:{listener.port}/data.ttl"
+    try:
+        attempts = [
+            f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+            f"SELECT * WHERE {{ SERVICE SILENT <{url}> {{ ?s ?p ?o }} }}",
+            f"SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}",
+            f"SELECT * FROM NAMED <{url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+            f"PREFIX x: <http://127.0.0.1:{listener.port}/> SELECT * FROM x:data.ttl WHERE {{ ?s ?p ?o }}",
+            f"LOAD <{url}>",
+        ]
+        statuses = [client.get("/sparql", params={"query": q}).status_code for q in attempts]
+        statuses.append(client.get("/sparql", params={"query": MODELS, "default-graph-uri": url}).status_code)
+        statuses.append(client.get("/sparql", params={"query": MODELS, "named-graph-uri": url}).status_code)
+    finally:
+        listener.close()
+    assert statuses == [400, 400, 400, 400, 400, 403, 400, 400]
+    assert listener.connections == 0
+
+
+@pytest.fixture(scope="module")
+def strict_client(fixture_build: Path) -> TestClient:
+    """A service with a 1 s deadline and a 3-row cap."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("CHOKEPOINT_QUERY_TIMEOUT", "1")
+    patch.setenv("CHOKEPOINT_MAX_ROWS", "3")
+    try:
+        yield TestClient(create_app(GraphStore.from_build(fixture_build)))
+    finally:
+        patch.undo()
+
+
+def test_timeout_stops_the_query_and_the_server_keeps_answering(strict_client) -> None:
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    response = strict_client.get("/sparql", params={"query": slow})
+    assert response.status_code == 503
+    assert response.json()["error"].startswith("the query ran past the 1 s limit and was stopped")
+    response = strict_client.get("/sparql", params={"query": MODELS})
+    assert response.status_code == 200 and column(response.content, "json") == EXPECTED_MODELS
+
+
+def test_row_cap_is_reported(strict_client) -> None:
+    response = strict_client.get("/sparql", params={"query": "SELECT ?s WHERE { ?s ?p ?o }"})
+    assert response.headers["chokepoint-truncated"] == "true; max-rows=3"
+    body = response.json()
+    assert len(body["results"]["bindings"]) == 3 and body["chokepoint"] == {"truncated": True, "max_rows": 3}
+    response = strict_client.get("/sparql", params={"query": MODELS})
+    assert "chokepoint-truncated" not in response.headers
+
+
+def test_errors_have_one_shape(client) -> None:
+    responses = [client.get("/sparql", params={"query": "nonsense"}), client.get("/queries/nope"),
+                 client.get("/queries/controllers-of-model", params={"nope": "1"}), client.get("/no-such-page"),
+                 client.post("/sparql", content="x", headers={"Content-Type": "text/plain"})]
+    for response in responses:
+        body = response.json()
+        assert set(body) == {"ok", "status", "title", "error"} and body["ok"] is False
+        assert body["status"] == response.status_code >= 400
+
+
+def test_named_queries_over_http(client) -> None:
+    listing = client.get("/queries").json()
+    assert {"name": "model", "type": "id", "default": "llama-3-70b", "description": "the id of the model"} in \
+        next(q for q in listing if q["name"] == "controllers-of-model")["params"]
+    response = client.get("/queries/controllers-of-model", params={"model": "model-b", "format": "csv"})
+    assert response.status_code == 200
+    assert "https://example.org/chokepoint/id/parentco,ParentCo,OWNER" in response.text.splitlines()
+    assert client.get("/queries/controllers-of-modl").json()["error"].startswith(
+        "there is no query 'controllers-of-modl'; did you mean 'controllers-of-model'?")
+    assert client.get("/queries/controllers-of-model", params={"model": "a b"}).status_code == 400
+
+
+def test_named_query_from_the_cli(cli, fixture_build: Path) -> None:
+    result = cli("query", "controllers-of-model", "--param", "model=model-b", "--format", "json", "--build", fixture_build)
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    assert {"actor": "https://example.org/chokepoint/id/gov-us", "name": "Government of Testland", "role": "EXPORT_CONTROL"} in rows
+    assert cli("query", "controllers-of-model", "--param", "nope=1", "--build", fixture_build).exit_code == 1
