@@ -7,6 +7,7 @@ from typing import Callable
 from rdflib import Graph
 
 from ingest.build import Built, build_graph
+from ingest.derive import derive_h100_equivalents
 from ingest.problems import InvalidData, Problem
 from ingest.records import Record, index_records, read_records
 from ingest.schema import Schema, default_schema
@@ -26,6 +27,8 @@ def check(data_dir: Path, schema: Schema | None = None, stage: Callable[[str], N
     stage("building RDF")
     built = build_graph(records, index, schema)
     built.problems = problems + duplicates + built.problems + lookalike_problems(records)
+    if not built.problems:
+        derive_h100_equivalents(built.graph, schema)
     built.graph += schema.ontology
     stage("SHACL validation")
     built.problems += shacl_problems(built.graph, built.origins, schema, built.faulty)

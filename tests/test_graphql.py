@@ -24,7 +24,7 @@ def test_readme_example_answers_with_roles_paths_and_sources(client) -> None:
     assert roles_of(body) == {
         "chipco": ["CHIP_DESIGNER"],
         "fabco": ["CHIP_FABRICATOR"],
-        "fundco": ["DATA_OWNER", "FUNDER"],
+        "fundco": ["DATA_LICENSOR", "DATA_OWNER", "FUNDER"],
         "gov-us": ["EXPORT_CONTROL", "JURISDICTION"],
         "labco": ["BASE_MODEL_DEVELOPER", "COMPUTE_OPERATOR", "DATA_OWNER", "DEVELOPER", "LICENSOR"],
         "parentco": ["COMPUTE_OWNER", "OWNER"],
@@ -89,7 +89,7 @@ def test_entity_fields_follow_the_ontology(client) -> None:
     assert model["developedBy"] == [{"id": "labco", "name": "LabCo"}]
     assert (model["released"], model["parameters"], model["openWeights"]) == ("2024-04-18", 70000000000, True)
     assert model["trainingComputeFlop"] == 6.3e24
-    assert model["trainedAt"] == [{"id": "cluster-a", "locatedIn": [{"code": "US", "name": "United States"}], "chips": [{"id": "chip-x"}]}]
+    assert model["trainedAt"] == [{"id": "cluster-a", "locatedIn": [{"code": "US", "name": "United States"}], "chips": [{"id": "nvidia-h100"}]}]
     assert model["license"] == [{"spdx": "Apache-2.0", "osiApproved": True}]
     assert model["sources"] == [{"id": "fixture-source", "url": None}]
     assert body["data"]["actor"] == {"develops": [{"id": "model-a"}, {"id": "model-b"}], "owns": [], "headquarteredIn": [{"code": "FR"}]}
@@ -115,7 +115,7 @@ def test_search_ranks_exact_then_prefix_then_substring(client) -> None:
     body = gql(client, '{ search(text: "lab co") { id name type } }')
     assert body["data"]["search"][0] == {"id": "labco", "name": "LabCo", "type": "ACTOR"}
     body = gql(client, '{ search(text: "co", type: ACTOR) { id } }')  # a substring of many: shortest name first
-    assert [r["id"] for r in body["data"]["search"]] == ["fabco", "labco", "chipco", "fundco", "parentco"]
+    assert [r["id"] for r in body["data"]["search"]] == ["fabco", "labco", "chipco", "fundco", "cloudco", "parentco"]
     assert gql(client, '{ search(text: "fund") { id } }')["data"]["search"] == [{"id": "fundco"}]
     assert gql(client, '{ search(text: "model") { id } }')["data"]["search"] == [{"id": "model-a"}, {"id": "model-b"}]
 
