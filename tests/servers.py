@@ -41,7 +41,11 @@ def running(args: list[str], ready_url: str, env: dict | None = None) -> Iterato
         yield proc
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # e.g. a server still inside a slow query
+            proc.kill()
+            proc.wait()
 
 
 @contextmanager
