@@ -90,6 +90,8 @@ class _Walk:
             role = ROLE_OF_LINK.get((cls, fact.key))
             if role == "DEVELOPER" and via_base:
                 role = "BASE_MODEL_DEVELOPER"
+            if role == "LICENSOR" and self.p.value(node, "osi_approved"):
+                role = None  # an open-source licence's steward (MIT, ASF) imposes no terms of its own
             if role:
                 self.grant(fact.object, role, path + (fact,))
             elif fact.key in INPUT_LINKS.get(cls, ()) and fact.object in self.p.entities:

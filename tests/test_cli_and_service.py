@@ -9,13 +9,13 @@ from tests.conftest import VALID
 def test_validate_valid_data(cli) -> None:
     result = cli("validate", VALID)
     assert result.exit_code == 0
-    assert "is valid: 7 actors, 2 chips, 2 clusters, 3 datasets, 1 licenses, 2 models, 3 sources, 51 statements" in " ".join(result.stdout.split())
+    assert "is valid: 7 actors, 2 chips, 2 clusters, 3 datasets, 1 licenses, 2 models, 3 sources, 52 statements" in " ".join(result.stdout.split())
 
 
 def test_build_prints_counts(tmp_path: Path, cli) -> None:
     result = cli("build", VALID, "--build", tmp_path)
     assert result.exit_code == 0
-    assert "statements" in result.stdout and "51" in result.stdout
+    assert "statements" in result.stdout and "52" in result.stdout
     assert (tmp_path / "manifest.json").exists()
 
 

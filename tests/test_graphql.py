@@ -90,7 +90,7 @@ def test_entity_fields_follow_the_ontology(client) -> None:
     assert (model["released"], model["parameters"], model["openWeights"]) == ("2024-04-18", 70000000000, True)
     assert model["trainingComputeFlop"] == 6.3e24
     assert model["trainedAt"] == [{"id": "cluster-a", "locatedIn": [{"code": "US", "name": "United States"}], "chips": [{"id": "nvidia-h100"}]}]
-    assert model["license"] == [{"spdx": "Apache-2.0", "osiApproved": True}]
+    assert model["license"] == [{"spdx": None, "osiApproved": False}]
     assert model["sources"] == [{"id": "fixture-source", "url": None}]
     assert body["data"]["actor"] == {"develops": [{"id": "model-a"}, {"id": "model-b"}], "owns": [], "headquarteredIn": [{"code": "FR"}]}
 

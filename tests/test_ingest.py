@@ -66,7 +66,7 @@ def test_quantities_and_estimates(store: GraphStore) -> None:
 def test_every_statement_has_a_source(store: GraphStore) -> None:
     rows = values(store, "SELECT ?s WHERE { ?s a cp:Statement FILTER NOT EXISTS { ?s prov:wasDerivedFrom ?src } }")
     assert rows == []
-    assert values(store, "SELECT (COUNT(?s) AS ?n) WHERE { ?s a cp:Statement }") == [("51",)]
+    assert values(store, "SELECT (COUNT(?s) AS ?n) WHERE { ?s a cp:Statement }") == [("52",)]
 
 
 def test_countries_are_resources_with_names(store: GraphStore) -> None:
@@ -101,7 +101,7 @@ def test_manifest_counts_and_hash(fixture_build: Path) -> None:
     path, manifest = verified_graph_file(fixture_build)
     assert manifest.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert manifest.counts == {"actors": 7, "chips": 2, "clusters": 2, "datasets": 3, "licenses": 1, "models": 2,
-                               "sources": 3, "statements": 51}
+                               "sources": 3, "statements": 52}
     assert manifest.triples == len(path.read_bytes().splitlines())
 
 

@@ -46,8 +46,9 @@ FIXTURE_EXPECTATIONS = {
         {"model": "model-a", "name": "Model A", "developer": "LabCo", "host": "CloudCo", "hostParent": "ParentCo"}]),
     "public-compute": ({}, lambda rows: [(r["name"], r["h100e"], r["largestPrivate"], round(float(r["ratio"]), 4)) for r in rows]
                        == [("Public Cluster", "1000", "24576", 0.0407)]),
-    "open-model-licences": ({}, lambda rows: [(r["name"], r["spdx"], r["osiApproved"]) for r in rows] ==
-                            [("Model A", "Apache-2.0", "true")]),
+    "open-model-licences": ({}, lambda rows: [(r["name"], r.get("spdx"), r["osiApproved"], r["userCap"], r["restrictions"])
+                                              for r in rows] ==
+                            [("Model A", None, "false", "700000000", "Licensees above the user cap must ask LabCo for a licence.")]),
     "compute-gap": ({"consumer": "consumer-x"}, lambda rows: [(r["name"], r["consumerGpus"]) for r in rows] ==
                     [("Cluster A", "147307"), ("Public Cluster", "5994")]),
 }
