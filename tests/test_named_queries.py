@@ -69,3 +69,38 @@ def test_queries_have_headers_and_run_with_defaults(fixture_build: Path) -> None
     for query in named_queries().values():
         assert query.title and query.description, query.name
         answer(fixture_build, query.name)  # runs as written, defaults included
+
+
+REAL_EXPECTATIONS = {
+    "controllers-of-model": ({"model": "deepseek-r1"}, lambda rows: {("us-bis", "EXPORT_CONTROL"), ("high-flyer", "FUNDER"),
+                                                                      ("deepseek", "BASE_MODEL_DEVELOPER")} <= {(r["actor"], r["role"]) for r in rows}),
+    "open-weight-models-by-compute": ({"threshold": "1e25"}, lambda rows: [r["model"] for r in rows][:2] == ["llama-3.1-405b", "mistral-large-2"]
+                                      and all(float(r["flop"]) >= 1e25 for r in rows)),
+    "compute-share-by-owner": ({"status": "any"}, lambda rows: abs(sum(float(r["share"]) for r in rows) - 1) < 1e-9
+                               and rows[0]["name"] in ("Blue Owl Capital", "Crusoe") and float(rows[0]["hhi"]) > 2500),
+    "compute-share-by-country": ({"status": "any"}, lambda rows: rows[0]["name"] == "United States" and float(rows[0]["share"]) > 0.9),
+    "chokepoints": ({"threshold": "1e25"}, lambda rows: {("nvidia", "CHIP_DESIGNER"), ("tsmc", "CHIP_FABRICATOR")}
+                    <= {(r["actor"], r["role"]) for r in rows}),
+    "licensed-data": ({}, lambda rows: {"dataset": "reddit-data-api", "datasetName": "Reddit posts and comments (Data API)",
+                                        "licensor": "Reddit, Inc.", "licensee": "Google", "amount": "60000000", "currency": "USD",
+                                        "date": "2024-02"} in rows),
+    "hosted-open-models": ({}, lambda rows: ("llama-3-70b", "Amazon.com, Inc.") in {(r["model"], r["hostParent"]) for r in rows}),
+    "public-compute": ({}, lambda rows: {r["cluster"] for r in rows} >= {"jean-zay", "jupiter", "isambard-ai"}
+                       and all(float(r["ratio"]) < 0.05 for r in rows)),
+    "open-model-licences": ({}, lambda rows: ("llama-3-70b", "false", "700000000") in
+                            {(r["model"], r["osiApproved"], r.get("userCap")) for r in rows}
+                            and ("deepseek-r1", "MIT", "true") in {(r["model"], r.get("spdx"), r["osiApproved"]) for r in rows}),
+    "compute-gap": ({}, lambda rows: ("stargate-abilene", "165.2", "12106537") in
+                    {(r["cluster"], r["consumerTflops"], r["consumerGpus"]) for r in rows}),
+}
+
+
+def test_every_query_has_a_real_data_expectation() -> None:
+    assert sorted(named_queries()) == sorted(REAL_EXPECTATIONS)
+
+
+@pytest.mark.parametrize("name", sorted(REAL_EXPECTATIONS))
+def test_query_answers_on_the_real_data(name: str, real_build: Path) -> None:
+    params, expected = REAL_EXPECTATIONS[name]
+    rows = answer(real_build, name, **params)
+    assert rows and expected(rows), rows[:5]
