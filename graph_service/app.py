@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from graph_service.errors import install_error_handlers
 from graph_service.explorer import mount_assets
+from graph_service.exports import exports_router
 from graph_service.graphql_api import GraphQLEndpoint, build_schema
 from graph_service.named_queries import named_queries, queries_router
 from graph_service.projection import Projection
@@ -72,6 +73,7 @@ def create_app(graph: GraphStore, schema: Schema | None = None, cache_size: int 
         return respond(run_query(engine.run, settings, text, Dataset()), request, settings)
 
     app.include_router(queries_router(queries, base, run_named))
+    app.include_router(exports_router(projection, graph))
     mount_assets(app)
 
     @app.get("/health")
@@ -83,6 +85,7 @@ def create_app(graph: GraphStore, schema: Schema | None = None, cache_size: int 
 
     @app.get("/", response_class=HTMLResponse)
     def home() -> str:
+        first_model = min((e.id for e in projection.entities.values() if e.cls == "Model"), default="ID")
         rows = "".join(f"<tr><td>{escape(k)}</td><td>{v:,}</td></tr>" for k, v in graph.manifest.counts.items())
         return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Chokepoint</title>
 <style>body{{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}}
@@ -91,6 +94,8 @@ table{{border-collapse:collapse}}td{{padding:.2rem 1rem;border-bottom:1px solid 
 <p>Who controls the means of production of AI: a knowledge graph of compute, chips, datacenters, data and licences,
 with a source for every fact.</p>
 <ul><li><a href="/graphql">GraphQL explorer</a>: who controls the inputs to a model, with the path and source of every link.</li>
+<li><a href="/export">Exports</a> for Gephi, Cytoscape and RDF tools; a model's control graph as a picture, e.g.
+<a href="/models/{escape(first_model)}/control-graph.svg">/models/{escape(first_model)}/control-graph.svg</a>.</li>
 <li><a href="/sparql">SPARQL</a>: the graph for researchers' own tools; <a href="/queries">/queries</a>: the research questions.</li></ul>
 <h2>What the graph holds</h2><table>{rows}<tr><td>triples</td><td>{graph.manifest.triples:,}</td></tr></table>
 <p>Build <code>{graph.manifest.sha256[:16]}</code> · <a href="/health">/health</a></p></body></html>"""

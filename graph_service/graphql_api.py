@@ -24,7 +24,7 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 from strawberry.types import Info
 
-from graph_service import control
+from graph_service import analytics, control
 from graph_service.explorer import graphiql_html
 from graph_service.projection import Entity, Fact, Projection
 from ingest.problems import suggestion
@@ -373,6 +373,7 @@ def _query_type(builder: _Builder) -> type:
     def entity(info: Info, id: strawberry.ID) -> _module.Record:
         return _entity(info, _require(_projection(info), id).id)
     namespace["entity"] = strawberry.field(resolver=entity, description="Any record by id.")
+    namespace.update(analytics.graphql_fields(_module))
 
     for spec in builder.ontology.classes.values():
         if spec.directory != "sources":
