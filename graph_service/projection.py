@@ -98,12 +98,22 @@ class Projection:
     sources: dict[str, Source]
     facts_out: dict[str, list[Fact]]            # subject id -> facts about it
     facts_in: dict[str, list[Fact]]             # referenced id or country code -> facts pointing at it
+    # By (node, key) too: a chip or a country has facts from thousands of models and actors pointing at it,
+    # and a lookup of one key must cost what it finds, not what the node has.
+    out_by_key: dict[tuple[str, str], list[Fact]] = field(default_factory=dict)
+    in_by_key: dict[tuple[str, str], list[Fact]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for index, facts in ((self.out_by_key, self.facts_out), (self.in_by_key, self.facts_in)):
+            for node, node_facts in facts.items():
+                for fact in node_facts:
+                    index.setdefault((node, fact.key), []).append(fact)
 
     def out(self, subject: str, key: str, day: dt.date | None = None) -> list[Fact]:
-        return [f for f in self.facts_out.get(subject, ()) if f.key == key and f.valid_on(day)]
+        return [f for f in self.out_by_key.get((subject, key), ()) if f.valid_on(day)]
 
     def incoming(self, obj: str, key: str, day: dt.date | None = None) -> list[Fact]:
-        return [f for f in self.facts_in.get(obj, ()) if f.key == key and f.valid_on(day)]
+        return [f for f in self.in_by_key.get((obj, key), ()) if f.valid_on(day)]
 
     def value(self, subject: str, key: str) -> Any:
         """The first value of a literal property (statements are sorted, so this is stable)."""
