@@ -425,7 +425,7 @@ LIST_FILTERS: dict[str, dict[str, str]] = {
 def _matches(p: Projection, e: Entity, key: str, wanted: Any) -> bool:
     if key == "kind":
         return e.kind == wanted
-    values = [f.object for f in p.out(e.id, key)]
+    values = [f.object for f in p.out(e.id, key, dt.date.today()) or p.out(e.id, key)]
     if key == "released":
         return any(str(v)[:4] == str(wanted) for v in values)
     if isinstance(wanted, str):

@@ -116,8 +116,8 @@ class Projection:
         return [f for f in self.in_by_key.get((obj, key), ()) if f.valid_on(day)]
 
     def value(self, subject: str, key: str) -> Any:
-        """The first value of a literal property (statements are sorted, so this is stable)."""
-        facts = self.out(subject, key)
+        """The value that holds today (the first, as statements are sorted), else the first of any date."""
+        facts = self.out(subject, key, dt.date.today()) or self.out(subject, key)
         return facts[0].object if facts else None
 
     @classmethod
