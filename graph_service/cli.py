@@ -68,14 +68,26 @@ def build(data_dir: Path = DATA, out: Path = BUILD) -> None:
 
 
 @app.command()
-def stats(out: Path = BUILD) -> None:
-    """Counts per class of the current build."""
+def stats(out: Path = BUILD,
+          coverage: bool = typer.Option(False, "--coverage", help="Per class and field: the share of records that have it, and that cite a source for it.")) -> None:
+    """Counts per class of the current build (with --coverage, how complete each field is)."""
     try:
         manifest = read_manifest(out)
     except ArtifactError as error:
         errors.print(f"[red]{error}[/red]")
         raise typer.Exit(1)
     console.print(_counts_table(f"Build {manifest.sha256[:16]}", manifest.counts, manifest.triples))
+    if coverage:
+        from graph_service.coverage import field_coverage
+        from graph_service.projection import Projection
+        from graph_service.store import GraphStore
+
+        table = Table(title="Coverage: records with the field / with a source for it")
+        for column in ("class", "field", "filled", "sourced"):
+            table.add_column(column, justify="right" if column in ("filled", "sourced") else "left")
+        for row in field_coverage(Projection.load(GraphStore.from_build(out), default_schema())):
+            table.add_row(row.cls, row.key, f"{row.filled:.0%}", f"{row.sourced:.0%}")
+        console.print(table)
 
 
 @app.command()

@@ -37,3 +37,12 @@ def test_home_page_says_what_the_graph_holds(client) -> None:
     response = client.get("/")
     assert response.status_code == 200
     assert "What the graph holds" in response.text and "models" in response.text
+
+
+def test_stats_coverage(fixture_build: Path, cli) -> None:
+    result = cli("stats", "--coverage", "--build", fixture_build)
+    assert result.exit_code == 0
+    rows = {tuple(cell.strip() for cell in line.split("│")[1:5]) for line in result.stdout.splitlines() if "│" in line}
+    assert ("Model", "developed_by", "100%", "100%") in rows
+    assert ("Model", "hosted_by", "50%", "50%") in rows        # model-a is hosted, model-b is not
+    assert ("ComputeCluster", "public", "50%", "50%") in rows
