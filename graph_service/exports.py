@@ -351,7 +351,7 @@ def control_svg(p: Projection, model: str) -> str:
         columns.setdefault(_column(p, node, model, roles), []).append(node)
     used = sorted(columns)
     position: dict[str, tuple[float, float]] = {}
-    width, height, row, box = 210, 600, 46, (176, 30)
+    width, height, row, box = 300, 600, 46, (190, 30)  # a wide gap between columns leaves room for edge labels
     for x_index, col in enumerate(used):
         # Order a column by where its nodes' neighbours to the left sit: fewer crossing arrows.
         def anchor(node: str) -> float:
@@ -371,6 +371,7 @@ def control_svg(p: Projection, model: str) -> str:
            f'<title>Who controls the inputs of {escape(_label(p, model))}</title>']
     for x_index, col in enumerate(used):
         out.append(f'<text x="{20 + x_index * width}" y="30" font-weight="bold">{escape(COLUMN_TITLES[col])}</text>')
+    labels = []  # drawn after the boxes, with a white halo, so a box never hides the relation's name
     for f in selection.facts:
         (x1, y1), (x2, y2) = position[f.subject], position[str(f.object)]
         if x1 <= x2:
@@ -380,14 +381,15 @@ def control_svg(p: Projection, model: str) -> str:
         bend = max(40.0, abs(tx - sx) / 2) * (1 if tx >= sx else -1)
         out.append(f'<path d="M{sx},{sy} C{sx + bend},{sy} {tx - bend},{ty} {tx},{ty}" fill="none" stroke="#888" '
                    f'marker-end="url(#arrow)"><title>{escape(f"{f.subject} {f.key} {f.object}")}</title></path>')
-        out.append(f'<text x="{(sx + tx) / 2}" y="{(sy + ty) / 2 - 3}" text-anchor="middle" fill="#555" font-size="9">'
-                   f'{escape(f.key)}</text>')
+        labels.append(f'<text x="{(sx + tx) / 2}" y="{(sy + ty) / 2 - 3}" text-anchor="middle" fill="#444" font-size="9" '
+                      f'stroke="white" stroke-width="3" paint-order="stroke">{escape(f.key)}</text>')
     for node, (x, y) in position.items():
         cls = p.entities[node].cls if node in p.entities else COUNTRY
         label = _label(p, node)
         short = label if len(label) <= 28 else label[:27] + "…"
         out.append(f'<g><title>{escape(label)} ({escape(node)})</title><rect x="{x}" y="{y}" width="{box[0]}" height="{box[1]}" '
                    f'rx="6" fill="{colours[cls]}" stroke="#333"/><text x="{x + 8}" y="{y + 19}">{escape(short)}</text></g>')
+    out.extend(labels)
     legend_y = height - 50
     for i, (cls, colour) in enumerate(colours.items()):
         x = 20 + i * 120

@@ -1,7 +1,7 @@
 """The README's examples are real output: this module re-runs them against a build and checks or rewrites them.
 
 Two kinds of example blocks in README.md:
-- a ```console block whose first line is `$ chokepoint query ...`: the rest of the block is that command's output;
+- a ```console block whose first line is `$ chokepoint query|analyze|stats ...`: the rest of the block is that command's output;
 - a ```json block right after the marker `<!-- output of the graphql block above -->`: the answer of
   POST /graphql to the nearest ```graphql block before it.
 
@@ -25,7 +25,7 @@ from graph_service.cli import app as cli_app
 from graph_service.store import GraphStore
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-CONSOLE = re.compile(r"```console\n(\$ chokepoint query [^\n]*)\n(.*?)```", re.S)
+CONSOLE = re.compile(r"```console\n(\$ chokepoint (?:query|analyze|stats) [^\n]*)\n(.*?)```", re.S)
 GRAPHQL_OUTPUT = re.compile(r"```graphql\n(.*?)```(?:(?!```graphql).)*?<!-- output of the graphql block above -->\n```json\n(.*?)```", re.S)
 
 
