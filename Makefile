@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum 
 ASSETS := graph_service/static/node_modules/.package-lock.json
 PORT   ?= 8000
 
-.PHONY: serve test build validate bench clean
+.PHONY: serve test build validate bench bench-sparql bench-exports clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ test: $(STAMP) $(ASSETS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.controllers
+
+bench-sparql: $(STAMP)
+	$(BIN)/python -m bench.sparql
+
+bench-exports: $(STAMP)
+	$(BIN)/python -m bench.exports
 
 clean:
 	rm -rf build $(VENV)
