@@ -307,9 +307,14 @@ def _controllers_resolver(Role: type):
     return resolve
 
 
+def _paths(info: Info, c: control.Controller, roles: list[str], Role: type) -> list[Any]:
+    """The GraphQL ControlPath of each of `roles`, link by link."""
+    p = _projection(info)
+    return [_module.ControlPath(role=Role(r), links=[_module.make_link(p, f) for f in c.paths[r].links]) for r in roles]
+
+
 def _controller(info: Info, c: control.Controller, Controller: type, Role: type) -> Any:
-    paths = [_module.ControlPath(role=Role(r), links=[_module.make_link(_projection(info), f) for f in c.paths[r].links]) for r in c.roles]
-    return Controller(actor=_entity(info, c.actor), roles=[Role(r) for r in c.roles], paths=paths)
+    return Controller(actor=_entity(info, c.actor), roles=[Role(r) for r in c.roles], paths=_paths(info, c, c.roles, Role))
 
 
 def _groups_resolver(Role: type):
@@ -348,8 +353,7 @@ def _dependents_resolver(Role: type):
         for model, c in control.models_depending_on(_projection(info), root.id, as_of):
             held = [r for r in c.roles if wanted is None or r in wanted]
             if held:
-                paths = [_module.ControlPath(role=Role(r), links=[_module.make_link(_projection(info), f) for f in c.paths[r].links]) for r in held]
-                found.append(Dependent(model=_entity(info, model), roles=[Role(r) for r in held], paths=paths))
+                found.append(Dependent(model=_entity(info, model), roles=[Role(r) for r in held], paths=_paths(info, c, held, Role)))
         return found
     resolve.__annotations__["return"] = list[Dependent]
     return resolve
