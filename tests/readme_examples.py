@@ -29,7 +29,13 @@ CONSOLE = re.compile(r"```console\n(\$ chokepoint (?:query|analyze|stats) [^\n]*
 GRAPHQL_OUTPUT = re.compile(r"```graphql\n(.*?)```(?:(?!```graphql).)*?<!-- output of the graphql block above -->\n```json\n(.*?)```", re.S)
 
 
+WIDTH = 100  # rich reads COLUMNS once, at import: pin the width so the examples do not depend on the environment
+
+
 def run_cli(command: str, build: Path) -> str:
+    from graph_service import cli
+
+    cli.console.width = cli.errors.width = WIDTH
     args = shlex.split(command.removeprefix("$ chokepoint "))
     result = CliRunner().invoke(cli_app, args + ["--build", str(build)])
     return result.stdout
