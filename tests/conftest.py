@@ -38,28 +38,34 @@ class CliInvoker:
         return CliRunner().invoke(cli_app, [str(a) for a in args])
 
 
-@pytest.fixture(scope="session")
-def fixture_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def build_world(data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`chokepoint build` of a data directory into a fresh build directory."""
     out = tmp_path_factory.mktemp("build")
-    result = CliRunner().invoke(cli_app, ["build", str(VALID), "--build", str(out)])
+    result = CliRunner().invoke(cli_app, ["build", str(data), "--build", str(out)])
     assert result.exit_code == 0, result.output
     return out
 
 
+def serve_world(build: Path) -> TestClient:
+    return TestClient(create_app(GraphStore.from_build(build)))
+
+
+@pytest.fixture(scope="session")
+def fixture_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_world(VALID, tmp_path_factory)
+
+
 @pytest.fixture(scope="session")
 def client(fixture_build: Path) -> TestClient:
-    return TestClient(create_app(GraphStore.from_build(fixture_build)))
+    return serve_world(fixture_build)
 
 
 @pytest.fixture(scope="session")
 def real_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real data/, built once per test session."""
-    out = tmp_path_factory.mktemp("real-build")
-    result = CliRunner().invoke(cli_app, ["build", str(ROOT / "data"), "--build", str(out)])
-    assert result.exit_code == 0, result.output
-    return out
+    return build_world(ROOT / "data", tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
 def real_client(real_build: Path) -> TestClient:
-    return TestClient(create_app(GraphStore.from_build(real_build)))
+    return serve_world(real_build)

@@ -7,9 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from graph_service.app import create_app
 from graph_service.cli import app as cli_app
-from graph_service.store import GraphStore
+from tests.conftest import build_world, serve_world
 
 WORLD = Path(__file__).parent / "fixtures" / "analytics"
 CONCENTRATION = '{ concentration(input: %s, by: %s) { unit total hhi top1 top4 shares { holder share links { subject predicate object } } excluded } }'
@@ -17,15 +16,12 @@ CONCENTRATION = '{ concentration(input: %s, by: %s) { unit total hhi top1 top4 s
 
 @pytest.fixture(scope="module")
 def world_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("analytics-build")
-    result = CliRunner().invoke(cli_app, ["build", str(WORLD), "--build", str(out)])
-    assert result.exit_code == 0, result.output
-    return out
+    return build_world(WORLD, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def world(world_build: Path) -> TestClient:
-    return TestClient(create_app(GraphStore.from_build(world_build)))
+    return serve_world(world_build)
 
 
 def concentration(client: TestClient, input: str, by: str) -> dict:
