@@ -17,6 +17,10 @@ def _names(record: Record) -> list[str]:
     return [n for n in names if isinstance(n, str) and normalised(n)]
 
 
+# A name that is only a legal form is what YAML makes of an unquoted "Facebook, Inc." in a [flow, list].
+LEGAL_FORMS = {"inc", "ltd", "llc", "corp", "co", "plc", "gmbh", "ag", "sa", "sas", "bv", "nv", "limited", "incorporated"}
+
+
 def lookalike_problems(records: list[Record]) -> list[Problem]:
     seen: dict[tuple[str, str], Record] = {}
     problems = []
@@ -24,6 +28,11 @@ def lookalike_problems(records: list[Record]) -> list[Problem]:
         if record.cls.directory == "sources":
             continue
         for name in dict.fromkeys(_names(record)):
+            if normalised(name) in LEGAL_FORMS:
+                problems.append(Problem(record.file, record.line_of("aliases"),
+                                        f"'{name}' is only a legal form, not a name: quote names that contain a comma, "
+                                        f"as in [\"Facebook, Inc.\"]"))
+                continue
             key = (record.cls.name, normalised(name))
             first = seen.setdefault(key, record)
             if first.id != record.id:
