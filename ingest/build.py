@@ -19,7 +19,7 @@ from rdflib.term import Node
 from ingest.problems import Problem, suggestion
 from ingest.records import Record, unknown_key
 from ingest.schema import PropertySpec, Schema, government_only_keys
-from ingest.values import CONVERTERS, country_code, country_name, to_wikidata
+from ingest.values import CONVERTERS, country_code, country_name, earliest_day, latest_day, to_wikidata
 from ingest.vocab import PROV
 from ingest.yaml_lines import LineDict, LineList
 
@@ -187,6 +187,11 @@ class _Builder:
                 source = term
             else:
                 qualifiers[qual.iri] = term
+        start, end = qualifiers.get(self.schema.cp.validFrom), qualifiers.get(self.schema.cp.validUntil)
+        if start is not None and end is not None and earliest_day(start) > latest_day(end):
+            shown = fact.get(value_key)
+            self.problem(record, fact.line, f"{prop.key} '{shown}': from is after until: the interval ends before it starts "
+                                            f"(got {fact['from']})")
         if obj is not None:
             self.add_statement(subject, prop, obj, qualifiers, source, (record.file, fact.line))
 

@@ -108,3 +108,20 @@ CONVERTERS: dict[URIRef, Callable[[Any], Literal]] = {
     XSD.date: to_date,
     XSD.anyURI: to_uri,
 }
+
+
+def earliest_day(date: Literal) -> dt.date:
+    """The first day a date of any precision (xsd:date, gYearMonth, gYear) covers."""
+    text = str(date)
+    return dt.date.fromisoformat(text) if len(text) == 10 else dt.date(int(text[:4]), int(text[5:7] or 1) if len(text) > 4 else 1, 1)
+
+
+def latest_day(date: Literal) -> dt.date:
+    """The last day a date of any precision covers."""
+    text = str(date)
+    if len(text) == 10:
+        return dt.date.fromisoformat(text)
+    if len(text) == 4:
+        return dt.date(int(text), 12, 31)
+    year, month = int(text[:4]), int(text[5:7])
+    return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)

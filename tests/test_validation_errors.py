@@ -51,3 +51,11 @@ def test_build_with_errors_writes_nothing(data_copy: Path, cli, tmp_path: Path) 
     result = cli("build", "data", "--build", tmp_path / "out")
     assert result.exit_code == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_dates_of_different_precision_compare_by_the_days_they_cover(data_copy: Path, cli) -> None:
+    """from: 2012-03 with until: 2021-10-28 is a valid interval (SHACL alone cannot compare the two)."""
+    case = INVALID.parent / "also_valid" / "clusters" / "interval_precision.yaml"
+    shutil.copy(case, data_copy / "clusters" / case.name)
+    result = cli("validate", "data")
+    assert result.exit_code == 0, result.stderr
