@@ -9,7 +9,7 @@ def test_llama_3_70b(real_client) -> None:
     roles = roles_of(body)
     assert roles["meta"] == ["COMPUTE_OPERATOR", "COMPUTE_OWNER", "DEVELOPER", "LICENSOR"]
     assert roles["nvidia"] == ["CHIP_DESIGNER"] and roles["tsmc"] == ["CHIP_FABRICATOR"]
-    assert roles["sk-hynix"] == ["MEMORY_SUPPLIER"] and roles["asml"] == ["EQUIPMENT_SUPPLIER"]
+    assert roles["sk-hynix"] == ["MEMORY_SUPPLIER"] and "EQUIPMENT_SUPPLIER" in roles["asml"]
     assert roles["us-bis"] == ["EXPORT_CONTROL"] and "JURISDICTION" in roles["us-government"]
     links = {(l["subject"], l["predicate"], l["object"]) for c in body["data"]["model"]["controllers"]
              for p in c["paths"] for l in p["links"]}
@@ -36,11 +36,11 @@ def test_deepseek_r1_base_model_chips_and_export_control(real_client) -> None:
 
 def test_openai_ownership_before_and_after_the_2025_recapitalisation(real_client) -> None:
     query = '{ model(id: "gpt-4") { controllers(asOf: "%s", roles: [OWNER]) { actor { id } paths { links { object share from until } } } } }'
-    before = gql(real_client, query % "2024-01-01")["data"]["model"]["controllers"]
-    after = gql(real_client, query % "2026-01-01")["data"]["model"]["controllers"]
-    assert [c["actor"]["id"] for c in before] == ["microsoft"]
-    assert before[0]["paths"][0]["links"][-1] == {"object": "microsoft", "share": 0.325, "from": None, "until": "2025-10-28"}
-    assert [c["actor"]["id"] for c in after] == ["microsoft", "openai-foundation"]
+    before = {c["actor"]["id"]: c for c in gql(real_client, query % "2024-01-01")["data"]["model"]["controllers"]}
+    after = {c["actor"]["id"]: c for c in gql(real_client, query % "2026-01-01")["data"]["model"]["controllers"]}
+    assert before["microsoft"]["paths"][0]["links"][-1] == {"object": "microsoft", "share": 0.325, "from": None, "until": "2025-10-28"}
+    assert after["microsoft"]["paths"][0]["links"][-1] == {"object": "microsoft", "share": 0.27, "from": "2025-10-28", "until": None}
+    assert "openai-foundation" not in before and "openai-foundation" in after
 
 
 def test_what_depends_on_tsmc(real_client) -> None:
