@@ -19,7 +19,7 @@ from rdflib.term import Node
 from ingest.problems import Problem, suggestion
 from ingest.records import Record, unknown_key
 from ingest.schema import PropertySpec, Schema, government_only_keys
-from ingest.values import CONVERTERS, country_code, country_name, earliest_day, latest_day, to_wikidata
+from ingest.values import CONVERTERS, country_code, country_name, earliest_day, latest_day, to_spdx, to_wikidata
 from ingest.vocab import PROV
 from ingest.yaml_lines import LineDict, LineList
 
@@ -76,6 +76,8 @@ class _Builder:
         try:
             if prop.is_country:
                 return self.country(country_code(value))
+            if prop.is_spdx:
+                return to_spdx(value)
             if prop.is_reference:
                 return self.reference(record, line, prop.key, value, prop.range)
             if prop.key == "wikidata":

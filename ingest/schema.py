@@ -2,7 +2,7 @@
 
 Nothing here lists classes, keys or types: they come from the annotations in
 ontology/chokepoint.ttl (cp:directory, cp:key, schema:domainIncludes,
-rdfs:range, cp:qualifier, cp:countryRange). Ingest, validation, GraphQL and
+rdfs:range, cp:qualifier, cp:countryRange, cp:spdxRange). Ingest, validation, GraphQL and
 exports all ask this module what exists.
 """
 from __future__ import annotations
@@ -27,13 +27,14 @@ class PropertySpec:
     comment: str
     qualifiers: tuple[str, ...] = ()
     is_country: bool = False
+    is_spdx: bool = False
     multi_valued: bool = False
     inverse: str | None = None       # local name of the owl:inverseOf property, if declared
 
     @property
     def is_reference(self) -> bool:
         """The value names another record (its range is a class of records, not a datatype)."""
-        return not self.is_country and not str(self.range).startswith(str(XSD))
+        return not self.is_country and not self.is_spdx and not str(self.range).startswith(str(XSD))
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ def _property(g: Graph, iri: URIRef, cp: str) -> PropertySpec:
         comment=_text(g, iri, RDFS.comment),
         qualifiers=tuple(quals),
         is_country=g.value(iri, URIRef(cp + "countryRange")) == Literal(True),
+        is_spdx=g.value(iri, URIRef(cp + "spdxRange")) == Literal(True),
         multi_valued=g.value(iri, URIRef(cp + "multiValued")) == Literal(True),
         inverse=_local(g.value(iri, OWL.inverseOf)) if g.value(iri, OWL.inverseOf) else None,
     )

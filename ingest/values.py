@@ -8,11 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Callable
 
 import pycountry
+from license_expression import Licensing, get_spdx_licensing
 from rdflib import XSD, Literal, URIRef
 
+from ingest.problems import suggestion
 from ingest.vocab import WIKIDATA
 
 _YEAR_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -92,6 +95,32 @@ def country_code(value: Any) -> str:
         except LookupError:
             pass
     raise ValueError(f"expected an ISO 3166-1 alpha-2 country code such as US or FR, got {value!r}{hint}")
+
+
+@lru_cache(maxsize=1)
+def _spdx() -> Licensing:
+    return get_spdx_licensing()   # parses the bundled licence list: ~1 s, so once
+
+
+@lru_cache(maxsize=1)
+def _spdx_ids() -> tuple[str, ...]:
+    """SPDX License List ids and exceptions; scancode's own LicenseRef- keys are not on the list."""
+    return tuple(key for key in _spdx().known_symbols if not key.startswith("LicenseRef-"))
+
+
+def to_spdx(value: Any) -> Literal:
+    """An SPDX licence expression (MIT, Apache-2.0, MIT OR Apache-2.0), written as the SPDX list writes it."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"expected an SPDX licence id such as Apache-2.0, got {value!r}")
+    info = _spdx().validate(value)
+    unknown = list(info.invalid_symbols or []) + [t for t in re.split(r"[\s()]+", value) if t.startswith("LicenseRef-")]
+    if info.errors or unknown:
+        word = (unknown or [value])[0]
+        raise ValueError(f"'{word}' is not an id on the SPDX License List{suggestion(word, _spdx_ids())} "
+                         "(a licence with no SPDX id leaves spdx out)")
+    if info.normalized_expression != value:
+        raise ValueError(f"write the SPDX expression as the list does: '{info.normalized_expression}', not {value!r}")
+    return Literal(value)
 
 
 def country_name(code: str) -> str:
