@@ -16,6 +16,7 @@ from typing import Any, Optional
 
 import json
 from collections import OrderedDict
+from weakref import WeakKeyDictionary
 
 import strawberry
 from fastapi.responses import HTMLResponse
@@ -26,6 +27,7 @@ from strawberry.types import Info
 
 from graph_service import analytics, control
 from graph_service.explorer import graphiql_html
+from graph_service.graphql_execution import LeanExecutionContext
 from graph_service.projection import Entity, Fact, Projection
 from ingest.problems import suggestion
 from ingest.schema import ClassSpec, PropertySpec, Schema
@@ -121,7 +123,15 @@ class _Builder:
             namespace[attribute] = strawberry.field(name=graphql_names.get(attribute), description=descriptions.get(attribute) or None)
         Link = strawberry.type(type("Link", (), namespace), description="One fact: subject, relation, object, its qualifiers and its source.")
 
+        # A fact's Link never changes while its projection lives: made once, shared by every answer.
+        links: WeakKeyDictionary[Fact, Any] = WeakKeyDictionary()
+
         def make_link(p: Projection, fact: Fact) -> Any:
+            if (link := links.get(fact)) is None:
+                link = links[fact] = new_link(p, fact)
+            return link
+
+        def new_link(p: Projection, fact: Fact) -> Any:
             source = p.sources.get(fact.source or "")
             subject = p.entities.get(fact.subject)
             obj = p.entities.get(fact.object) if fact.is_reference else None
@@ -228,7 +238,7 @@ class _Builder:
 
     def schema(self) -> strawberry.Schema:
         query = _query_type(self)
-        return strawberry.Schema(query=query, types=list(self.types.values()), extensions=[
+        return strawberry.Schema(query=query, types=list(self.types.values()), execution_context_class=LeanExecutionContext, extensions=[
             QueryDepthLimiter(max_depth=16), MaxAliasesLimiter(max_alias_count=64), MaxTokensLimiter(max_token_count=4000),
             ParserCache(maxsize=256), ValidationCache(maxsize=256)])
 

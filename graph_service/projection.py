@@ -29,9 +29,12 @@ class Source:
     date: str | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class Fact:
-    """One statement: subject, predicate key, object, with its qualifiers and its source."""
+    """One statement: subject, predicate key, object, with its qualifiers and its source.
+
+    Compared by identity (each is one statement of the graph), so answers can be memoised per fact.
+    """
 
     subject: str
     key: str
