@@ -70,7 +70,7 @@ def create_app(graph: GraphStore, schema: Schema | None = None, cache_size: int 
         page=lambda: query_page(prefixes, examples)))
 
     def run_named(text: str, request: Request):
-        return respond(run_query(engine.run, settings, text, Dataset()), request, settings)
+        return respond(run_query(engine.run, settings, text, Dataset(), request), request, settings)
 
     app.include_router(queries_router(queries, base, run_named))
     app.include_router(exports_router(projection, graph))

@@ -41,15 +41,41 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         self._leaves: dict[tuple[str, str], tuple[str, Any, bool] | None] = {}   # (type, field) -> its leaf, if one
 
-    def execute_field(self, parent_type: GraphQLObjectType, source: Any, field_details_list: Any, path: Path,
-                      position_context: Any) -> Any:
-        node = field_details_list[0].node
+    def _leaf(self, parent_type: GraphQLObjectType, node: Any) -> tuple[str, Any, bool] | None:
         key = (parent_type.name, node.name.value)
         if key not in self._leaves:
             field = parent_type.fields.get(node.name.value)
-            self._leaves[key] = _attribute_leaf(field) if field is not None else None
-        leaf = self._leaves[key]
-        if leaf is not None and not node.arguments:
+            self._leaves[key] = _attribute_leaf(field) if field is not None and not node.arguments else None
+        return self._leaves[key]
+
+    def complete_value(self, return_type: Any, field_details_list: Any, info: Any, path: Path, result: Any,
+                       position_context: Any) -> Any:
+        answer = self._leaf_objects(return_type, field_details_list, info, result) if type(result) is list else Undefined
+        if answer is Undefined:
+            return super().complete_value(return_type, field_details_list, info, path, result, position_context)
+        return answer
+
+    def _leaf_objects(self, return_type: Any, field_details_list: Any, info: Any, result: Any) -> Any:
+        """A list of objects whose selected fields are all attribute leaves (the links of a path), read in one go."""
+        kind = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+        if not isinstance(kind, GraphQLList):
+            return Undefined
+        item = kind.of_type.of_type if isinstance(kind.of_type, GraphQLNonNull) else kind.of_type
+        if not isinstance(item, GraphQLObjectType):
+            return Undefined
+        grouped, deferred, _ = self.collect_subfields(item, field_details_list)
+        leaves = [(name, self._leaf(item, details[0].node)) for name, details in grouped.items()]
+        if deferred or any(leaf is None for _, leaf in leaves):
+            return Undefined
+        if item.is_type_of and not all(item.is_type_of(obj, info) is True for obj in result):
+            return Undefined
+        rows = [{name: _coerced(getattr(obj, leaf[0], None), leaf[1], leaf[2]) for name, leaf in leaves} for obj in result]
+        return Undefined if any(Undefined in row.values() for row in rows) else rows
+
+    def execute_field(self, parent_type: GraphQLObjectType, source: Any, field_details_list: Any, path: Path,
+                      position_context: Any) -> Any:
+        leaf = self._leaf(parent_type, field_details_list[0].node)
+        if leaf is not None:
             value = _coerced(getattr(source, leaf[0], None), leaf[1], leaf[2])
             if value is not Undefined:
                 return value

@@ -12,6 +12,10 @@ SPARQL 1.1 protocol with the deadline as its HTTP timeout.
 """
 from __future__ import annotations
 
+import csv
+import io
+import itertools
+import json
 import os
 import queue
 import re
@@ -58,7 +62,22 @@ class Boolean:
     value: bool
 
 
-Result = Union[Solutions, Triples, Boolean]
+@dataclass
+class Serialized:
+    """A result already written by Oxigraph in `format` (a name of sparql_results' formats)."""
+
+    format: str
+    body: bytes
+    truncated: bool = False
+
+
+Result = Union[Solutions, Triples, Boolean, Serialized]
+
+# What Oxigraph writes itself, by the endpoint's format names.
+NATIVE_SOLUTION_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+                           "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
+NATIVE_GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+                        "rdfxml": ox.RdfFormat.RDF_XML, "jsonld": ox.RdfFormat.JSON_LD}
 
 
 @dataclass
@@ -96,16 +115,51 @@ def _graph(iri: str, graph_iri: str) -> Any:
     return ox.DefaultGraph() if iri == graph_iri else ox.NamedNode(iri)
 
 
-def run_on_store(store: ox.Store, query: str, max_rows: int, dataset: Dataset, graph_iri: str) -> Result:
-    """Evaluate on a pyoxigraph store, keeping at most max_rows rows or triples."""
+def _evaluate(store: ox.Store, query: str, dataset: Dataset, graph_iri: str) -> Any:
     # The data is the store's default graph, named graph_iri: FROM <graph_iri> (allowed) must find it there.
     options: dict[str, Any] = {"default_graph": [_graph(g, graph_iri) for g in dataset.default] or [ox.DefaultGraph()]}
     if dataset.named:
         options["named_graphs"] = [ox.NamedNode(g) for g in dataset.named]
     try:
-        results = store.query(query, **options)
+        return store.query(query, **options)
     except SyntaxError as error:
         raise QuerySyntaxError(str(error)) from None
+
+
+def run_on_store(store: ox.Store, query: str, max_rows: int, dataset: Dataset, graph_iri: str) -> Result:
+    """Evaluate on a pyoxigraph store, keeping at most max_rows rows or triples."""
+    return _converted(_evaluate(store, query, dataset, graph_iri), max_rows)
+
+
+def answer_on_store(store: ox.Store, query: str, max_rows: int, dataset: Dataset, graph_iri: str,
+                    formats: dict[str, str | None]) -> Result:
+    """As run_on_store, but written by Oxigraph itself in the client's format (`formats`: solutions / graph ->
+    format name, or None) when one is given: writing in Python costs more than the query on most answers."""
+    results = _evaluate(store, query, dataset, graph_iri)
+    if isinstance(results, ox.QuerySolutions) and (name := formats.get("solutions")):
+        body = results.serialize(format=NATIVE_SOLUTION_FORMATS[name])
+        if _rows_in(body, name) <= max_rows:
+            return Serialized(name, body)
+        results = _evaluate(store, query, dataset, graph_iri)  # over the cap (rare): again, keeping max_rows
+    elif isinstance(results, ox.QueryTriples) and (name := formats.get("graph")):
+        triples = list(itertools.islice(results, max_rows + 1))
+        body = ox.serialize(triples[:max_rows], format=NATIVE_GRAPH_FORMATS[name]) or b""
+        return Serialized(name, body, truncated=len(triples) > max_rows)
+    return _converted(results, max_rows)
+
+
+def _rows_in(body: bytes, name: str) -> int:
+    """Rows of a serialised SELECT result (literals are escaped, so the markers are unambiguous)."""
+    if name == "json":
+        return len(json.loads(body)["results"]["bindings"])
+    if name == "xml":
+        return body.count(b"<result>")
+    if name == "tsv":
+        return body.count(b"\n") - 1
+    return sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8"), newline=""))) - 1
+
+
+def _converted(results: Any, max_rows: int) -> Result:
     if isinstance(results, ox.QueryBoolean):
         return Boolean(bool(results))
     memo: dict[Any, Term] = {}  # results repeat terms; converting each once halves the cost
@@ -142,11 +196,11 @@ def _serve(build_file: str, graph_iri: str, requests: Connection, replies: Conne
         return
     while True:
         try:
-            query, max_rows, dataset = requests.recv()
+            query, max_rows, dataset, formats = requests.recv()
         except EOFError:
             return
         try:
-            replies.send(("ok", run_on_store(store, query, max_rows, dataset, graph_iri)))
+            replies.send(("ok", answer_on_store(store, query, max_rows, dataset, graph_iri, formats)))
         except QuerySyntaxError as error:
             replies.send(("syntax", str(error)))
         except Exception as error:  # an evaluation error is the client's answer, not the worker's end
@@ -193,12 +247,13 @@ class EmbeddedEngine:
     def _add_worker(self) -> None:
         self.idle.put(_Worker(self.build_file, self.graph_iri))
 
-    def run(self, query: str, timeout: float, max_rows: int, dataset: Dataset) -> Result:
+    def run(self, query: str, timeout: float, max_rows: int, dataset: Dataset,
+            formats: dict[str, str | None] | None = None) -> Result:
         try:
             worker = self.idle.get(timeout=timeout)
         except queue.Empty:
             raise QueryTimeout(f"no query slot became free within {timeout:g} s; the server is busy") from None
-        worker.send((query, max_rows, dataset))
+        worker.send((query, max_rows, dataset, formats or {}))
         if not worker.conn.poll(timeout):
             worker.stop()
             threading.Thread(target=self._add_worker, daemon=True).start()
@@ -238,7 +293,9 @@ class RemoteEngine:
         if response.status_code >= 300:
             raise RuntimeError(f"loading the build into {store_endpoint} failed: {response.status_code} {response.text[:300]}")
 
-    def run(self, query: str, timeout: float, max_rows: int, dataset: Dataset) -> Result:
+    def run(self, query: str, timeout: float, max_rows: int, dataset: Dataset,
+            formats: dict[str, str | None] | None = None) -> Result:
+        """The server's answer as plain results, whatever `formats` asks: the endpoint writes them for the client."""
         params = [("default-graph-uri", g) for g in dataset.default] + [("named-graph-uri", g) for g in dataset.named]
         params = [(k, "" if g == self.graph_iri else g) for k, g in params if g != self.graph_iri]
         accept = "application/sparql-results+json, application/n-triples;q=0.9"

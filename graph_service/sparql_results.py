@@ -14,7 +14,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from graph_service.sparql_engine import Boolean, Result, Solutions, Term, Triples, from_term
+from graph_service.sparql_engine import (NATIVE_GRAPH_FORMATS, Boolean, Result, Serialized, Solutions, Term, Triples,
+                                         from_term)
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,6 @@ SOLUTION_FORMATS = [Format("json", "application/sparql-results+json"), Format("x
                     Format("csv", "text/csv"), Format("tsv", "text/tab-separated-values")]
 GRAPH_FORMATS = [Format("turtle", "text/turtle"), Format("ntriples", "application/n-triples"),
                  Format("rdfxml", "application/rdf+xml"), Format("jsonld", "application/ld+json")]
-_OX_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "rdfxml": ox.RdfFormat.RDF_XML,
-               "jsonld": ox.RdfFormat.JSON_LD}
 _ALIASES = {"application/json": "json", "text/plain": "ntriples", "application/xml": "xml", "text/xml": "xml",
             "nt": "ntriples", "ttl": "turtle", "rdf": "rdfxml", "json-ld": "jsonld"}
 
@@ -39,7 +38,23 @@ class NotAcceptable(ValueError):
 
 def choose(result: Result, accept: str, requested: str | None) -> Format:
     """The format for this result: `format=` first, then the Accept header's preference, then the default."""
-    formats = GRAPH_FORMATS if isinstance(result, Triples) else SOLUTION_FORMATS
+    if isinstance(result, Serialized):
+        return next(f for f in SOLUTION_FORMATS + GRAPH_FORMATS if f.name == result.format)
+    return _choose(GRAPH_FORMATS if isinstance(result, Triples) else SOLUTION_FORMATS, accept, requested)
+
+
+def acceptable(accept: str, requested: str | None) -> dict[str, str | None]:
+    """The format a SELECT ("solutions") and a CONSTRUCT or DESCRIBE ("graph") result would take, None if none."""
+    chosen = {}
+    for kind, formats in (("solutions", SOLUTION_FORMATS), ("graph", GRAPH_FORMATS)):
+        try:
+            chosen[kind] = _choose(formats, accept, requested).name
+        except NotAcceptable:
+            chosen[kind] = None
+    return chosen
+
+
+def _choose(formats: list[Format], accept: str, requested: str | None) -> Format:
     by_key = {f.name: f for f in formats} | {f.media_type: f for f in formats}
     if requested:
         key = _ALIASES.get(requested, requested)
@@ -68,9 +83,11 @@ def _by_preference(accept: str) -> list[str]:
 
 
 def serialize(result: Result, fmt: Format) -> bytes:
+    if isinstance(result, Serialized):
+        return result.body
     if isinstance(result, Triples):
         triples = [ox.Triple(from_term(s), from_term(p), from_term(o)) for s, p, o in result.triples]
-        return ox.serialize(triples, format=_OX_FORMATS[fmt.name]) or b""
+        return ox.serialize(triples, format=NATIVE_GRAPH_FORMATS[fmt.name]) or b""
     return {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}[fmt.name](result)
 
 

@@ -205,6 +205,25 @@ def test_row_cap_is_reported(strict_client) -> None:
     assert "chokepoint-truncated" not in response.headers
 
 
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_row_cap_in_every_format(strict_client, fmt: str) -> None:
+    subjects = "SELECT DISTINCT ?s WHERE { ?s ?p ?o } ORDER BY ?s"
+    response = strict_client.get("/sparql", params={"query": subjects, "format": fmt})
+    assert response.headers["chokepoint-truncated"] == "true; max-rows=3"
+    assert len(column(response.content, fmt, "s")) == 3
+    three = "SELECT ?s WHERE { VALUES ?s { <urn:a> <urn:b> <urn:c> } }"  # exactly at the cap: complete, not truncated
+    response = strict_client.get("/sparql", params={"query": three, "format": fmt})
+    assert "chokepoint-truncated" not in response.headers
+    assert column(response.content, fmt, "s") == ["urn:a", "urn:b", "urn:c"]
+
+
+@pytest.mark.parametrize("fmt,parser", [("turtle", "turtle"), ("ntriples", "nt"), ("rdfxml", "xml"), ("jsonld", "json-ld")])
+def test_row_cap_on_graphs(strict_client, fmt: str, parser: str) -> None:
+    response = strict_client.get("/sparql", params={"query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "format": fmt})
+    assert response.headers["chokepoint-truncated"] == "true; max-rows=3"
+    assert len(rdflib.Graph().parse(data=response.content, format=parser)) == 3
+
+
 def test_errors_have_one_shape(client) -> None:
     responses = [client.get("/sparql", params={"query": "nonsense"}), client.get("/queries/nope"),
                  client.get("/queries/controllers-of-model", params={"nope": "1"}), client.get("/no-such-page"),
