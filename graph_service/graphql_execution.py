@@ -6,7 +6,8 @@ ResolveInfo (sixteen values) and runs the full completion machinery for each,
 ~17 us a field, which is most of a cold answer. For a leaf field that strawberry
 itself resolves by reading an attribute (no resolver, no arguments, no
 extensions), the info is never used: this executor reads the attribute and
-coerces it directly. Anything unusual (a null, a coercion error, a list that is
+coerces it directly, and a list of objects whose selected fields are all such
+leaves (the links of a path) becomes a list of dicts in one go. Anything unusual (a null, a coercion error, a list that is
 not all leaves) goes through graphql-core's own path, so errors and their
 locations are exactly graphql-core's.
 """
