@@ -5,7 +5,7 @@ import os
 from contextlib import asynccontextmanager
 from html import escape
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 
 from graph_service.errors import install_error_handlers
@@ -65,12 +65,12 @@ def create_app(graph: GraphStore, schema: Schema | None = None, cache_size: int 
     prefixes = {p: base + suffix for p, suffix in PREFIXES.items()} | STANDARD_PREFIXES
     examples = [(q.name, q.title, q.render(base)) for q in queries.values()]
     app.include_router(sparql_router(
-        engine.run, settings,
+        engine.run_async, settings,
         description=lambda: service_description(base + "sparql", graph_iri, graph.manifest.triples),
         page=lambda: query_page(prefixes, examples)))
 
-    def run_named(text: str, request: Request):
-        return respond(run_query(engine.run, settings, text, Dataset(), request), request, settings)
+    async def run_named(text: str, request: Request) -> Response:
+        return respond(await run_query(engine.run_async, settings, text, Dataset(), request), request, settings)
 
     app.include_router(queries_router(queries, base, run_named))
     app.include_router(exports_router(projection, graph))

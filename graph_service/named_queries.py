@@ -16,10 +16,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from typing import Callable
+from typing import Awaitable, Callable
 
 from fastapi import APIRouter, Request, Response
-from fastapi.concurrency import run_in_threadpool
 
 from graph_service.errors import ApiError
 from ingest.problems import suggestion
@@ -93,7 +92,7 @@ def named_queries(directory: Path = QUERIES_DIR) -> dict[str, NamedQuery]:
     return {q.name: q for q in map(parse, sorted(directory.glob("*.rq")))}
 
 
-def queries_router(queries: dict[str, NamedQuery], base: str, run: Callable[[str, Request], Response]) -> APIRouter:
+def queries_router(queries: dict[str, NamedQuery], base: str, run: Callable[[str, Request], Awaitable[Response]]) -> APIRouter:
     """GET /queries (the list) and GET /queries/NAME?param=value (run one, any SPARQL result format)."""
     router = APIRouter()
 
@@ -113,6 +112,6 @@ def queries_router(queries: dict[str, NamedQuery], base: str, run: Callable[[str
             text = queries[name].render(base, values)
         except QueryError as error:
             raise ApiError(400, "Bad parameter", str(error)) from None
-        return await run_in_threadpool(run, text, request)
+        return await run(text, request)
 
     return router

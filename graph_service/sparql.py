@@ -17,11 +17,10 @@ import os
 import re
 from dataclasses import dataclass
 from html import escape
-from typing import Callable
+from typing import Awaitable, Callable
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from graph_service.errors import ApiError
@@ -29,7 +28,7 @@ from graph_service.sparql_engine import (UPDATE_WORDS, Dataset, QuerySyntaxError
                                          Triples, keywords)
 from graph_service.sparql_results import GRAPH_FORMATS, SOLUTION_FORMATS, NotAcceptable, acceptable, choose, serialize
 
-Engine = Callable[[str, float, int, Dataset, dict[str, str | None]], Result]
+Engine = Callable[[str, float, int, Dataset, dict[str, str | None]], Awaitable[Result]]
 
 
 @dataclass(frozen=True)
@@ -70,12 +69,13 @@ def check_safe(query: str, dataset: Dataset, graph_iri: str) -> None:
                            f"its one graph is <{graph_iri}> (the default graph)")
 
 
-def run_query(engine: Engine, settings: SparqlSettings, query: str, dataset: Dataset, request: Request | None = None) -> Result:
+async def run_query(engine: Engine, settings: SparqlSettings, query: str, dataset: Dataset,
+                    request: Request | None = None) -> Result:
     """The query's result; given the request, the engine may answer already written in the client's format."""
     check_safe(query, dataset, settings.graph_iri)
     formats = acceptable(request.headers.get("accept", ""), request.query_params.get("format")) if request else {}
     try:
-        return engine(query, settings.timeout, settings.max_rows, dataset, formats)
+        return await engine(query, settings.timeout, settings.max_rows, dataset, formats)
     except QuerySyntaxError as error:
         raise ApiError(400, "Malformed query", f"the query does not parse: {error}") from None
     except QueryTimeout as error:
@@ -113,7 +113,7 @@ def sparql_router(engine: Engine, settings: SparqlSettings, description: Callabl
     router = APIRouter()
 
     async def answer(request: Request, query: str, dataset: Dataset) -> Response:
-        result = await run_in_threadpool(run_query, engine, settings, query, dataset, request)
+        result = await run_query(engine, settings, query, dataset, request)
         return respond(result, request, settings)
 
     @router.get("/sparql", summary="SPARQL 1.1 query (GET)")

@@ -12,6 +12,7 @@ SPARQL 1.1 protocol with the deadline as its HTTP timeout.
 """
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import itertools
@@ -255,9 +256,44 @@ class EmbeddedEngine:
             raise QueryTimeout(f"no query slot became free within {timeout:g} s; the server is busy") from None
         worker.send((query, max_rows, dataset, formats or {}))
         if not worker.conn.poll(timeout):
-            worker.stop()
-            threading.Thread(target=self._add_worker, daemon=True).start()
-            raise QueryTimeout(f"the query ran past the {timeout:g} s limit and was stopped")
+            self._expire(worker, timeout)
+        return self._reply(worker)
+
+    async def run_async(self, query: str, timeout: float, max_rows: int, dataset: Dataset,
+                        formats: dict[str, str | None] | None = None) -> Result:
+        """As run, but the reply is awaited in the event loop: no thread hop when a worker is idle."""
+        try:
+            worker = self.idle.get_nowait()
+        except queue.Empty:
+            return await asyncio.to_thread(self.run, query, timeout, max_rows, dataset, formats)
+        worker.send((query, max_rows, dataset, formats or {}))
+        loop, fd = asyncio.get_running_loop(), worker.conn.fileno()
+        replied = loop.create_future()
+        loop.add_reader(fd, lambda: replied.done() or replied.set_result(None))
+        try:
+            await asyncio.wait_for(replied, timeout)
+        except TimeoutError:
+            self._expire(worker, timeout)
+        except asyncio.CancelledError:  # the request went away: its reply is still owed, so take it in the background
+            threading.Thread(target=self._settle, args=(worker, timeout), daemon=True).start()
+            raise
+        finally:
+            loop.remove_reader(fd)
+        return self._reply(worker)
+
+    def _settle(self, worker: _Worker, timeout: float) -> None:
+        """Read and drop a reply nobody waits for, so the worker goes back to the pool (or is replaced)."""
+        try:
+            self._reply(worker) if worker.conn.poll(timeout) else self._expire(worker, timeout)
+        except Exception:  # an error reply or the expiry: the worker is already handled either way
+            pass
+
+    def _expire(self, worker: _Worker, timeout: float) -> None:
+        worker.stop()
+        threading.Thread(target=self._add_worker, daemon=True).start()
+        raise QueryTimeout(f"the query ran past the {timeout:g} s limit and was stopped")
+
+    def _reply(self, worker: _Worker) -> Result:
         status, payload = worker.conn.recv()
         self.idle.put(worker)
         if status == "syntax":
@@ -313,6 +349,10 @@ class RemoteEngine:
         triples = [(to_term(t.subject), to_term(t.predicate), to_term(t.object))
                    for t in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)]
         return Triples(triples[:max_rows], truncated=len(triples) > max_rows)
+
+    async def run_async(self, query: str, timeout: float, max_rows: int, dataset: Dataset,
+                        formats: dict[str, str | None] | None = None) -> Result:
+        return await asyncio.to_thread(self.run, query, timeout, max_rows, dataset, formats)
 
     def close(self) -> None:
         self.client.close()

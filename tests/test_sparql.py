@@ -1,6 +1,7 @@
 """The SPARQL endpoint through HTTP: the protocol, every result format parsed back, safety, limits."""
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import socket
@@ -252,3 +253,22 @@ def test_named_query_from_the_cli(cli, fixture_build: Path) -> None:
     rows = json.loads(result.stdout)
     assert {"actor": "https://example.org/chokepoint/id/gov-us", "name": "Government of Testland", "role": "EXPORT_CONTROL"} in rows
     assert cli("query", "controllers-of-model", "--param", "nope=1", "--build", fixture_build).exit_code == 1
+
+
+def test_a_request_that_goes_away_leaves_the_worker_pool_whole(fixture_build: Path) -> None:
+    from graph_service.sparql_engine import Boolean, Dataset, EmbeddedEngine
+    engine = EmbeddedEngine(next(fixture_build.glob("graph-*.nt")), GRAPH, workers=1)
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+    async def abandon_then_ask() -> object:
+        abandoned = asyncio.create_task(engine.run_async(slow, 2, 10, Dataset(), {}))
+        await asyncio.sleep(0.05)
+        abandoned.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await abandoned
+        return await engine.run_async("ASK { ?s ?p ?o }", 5, 10, Dataset(), {})
+
+    try:
+        assert asyncio.run(abandon_then_ask()) == Boolean(True)
+    finally:
+        engine.close()
