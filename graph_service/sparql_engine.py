@@ -279,6 +279,7 @@ class EmbeddedEngine:
             raise
         finally:
             loop.remove_reader(fd)
+            os.set_blocking(fd, True)  # uvloop makes a watched fd non-blocking; a long reply must be read whole
         return self._reply(worker)
 
     def _settle(self, worker: _Worker, timeout: float) -> None:

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 import rdflib
 from fastapi.testclient import TestClient
 from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
 
 from graph_service.app import create_app
+from graph_service.named_queries import named_queries
 from graph_service.store import GraphStore
 from tests.servers import chokepoint_server, oxigraph_server
 from tests.test_sparql import CONSTRUCT, EXPECTED_MODELS, MODELS
@@ -26,6 +28,21 @@ def test_sparqlwrapper_against_the_running_service(fixture_build: Path) -> None:
         client.setReturnFormat(TURTLE)
         graph = rdflib.Graph().parse(data=client.queryAndConvert(), format="turtle")
         assert len(graph) == 2
+
+
+def test_the_running_service_answers_every_query_and_long_replies(real_build: Path) -> None:
+    """Through uvicorn's own event loop (uvloop), one keep-alive client, as researchers' tools connect."""
+    queries = named_queries()
+    every_triple = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"  # capped at 10,000 rows: a reply far longer than a pipe's buffer
+    with chokepoint_server(real_build) as url, httpx.Client(timeout=30) as client:
+        for name in sorted(queries):
+            for _ in range(3):
+                response = client.get(f"{url}/queries/{name}")
+                assert response.status_code == 200, (name, response.text[:300])
+        for fmt in ("json", "xml", "csv", "tsv"):
+            response = client.post(url + "/sparql", params={"format": fmt}, data={"query": every_triple})
+            assert response.status_code == 200 and response.headers["chokepoint-truncated"] == "true; max-rows=10000"
+        assert len(response.text.splitlines()) == 10_001
 
 
 @pytest.fixture(scope="module")
