@@ -361,8 +361,8 @@ def graphql_fields(api: Any) -> dict[str, Any]:
 
     def resolve_chokepoints(info: Info, as_of: dt.date | None = None) -> list[ChokepointResult]:
         p = info.context["projection"]
-        return [ChokepointResult(actor=api.Actor(id=c.actor), resource=c.resource, model_count=len(c.models),
-                                 models=[api.Model(id=m) for m in c.models], links=[api.make_link(p, f) for f in c.facts])
+        return [ChokepointResult(actor=api.entity(p, c.actor), resource=c.resource, model_count=len(c.models),
+                                 models=[api.entity(p, m) for m in c.models], links=[api.make_link(p, f) for f in c.facts])
                 for c in chokepoints(p, as_of)]
 
     resolve_concentration.__annotations__ = {"info": Info, "input": InputEnum, "by": ByEnum, "as_of": dt.date | None,

@@ -27,6 +27,9 @@ RECORD = """{ entity(id: "%s") { id name aliases wikidata description type
   ... on ComputeCluster { status powerMw h100Equivalents public }
   ... on License { spdx osiApproved commercialUse userCap restrictions }
   facts { subject predicate object source share count estimate } } }"""
+# Aliases, __typename, a fragment and a resolver field (kind) inside the plain parts: the fallbacks must agree too.
+MIXED = """{ model(id: "%s") { controllers(maxDepth: 3) { __typename who: actor { id ... on Actor { kind name } }
+  roles paths { links { __typename s: subject o: object sourceRecord { title } } } } } }"""
 ERRORS = ['{ model(id: "no-such-model") { name } }', '{ model(id: "meta") { name } }',
           '{ models(first: -1) { total } }', '{ model(id: "llama-3-70b") { controllers(maxDepth: 0) { roles } } }']
 
@@ -55,6 +58,7 @@ def test_every_models_controllers(two_executors) -> None:
     assert len(models) > 100
     for model in models:
         same_answer(two_executors, CONTROLLERS % model)
+        same_answer(two_executors, MIXED % model)
 
 
 def test_every_record_with_its_fields(two_executors) -> None:
