@@ -270,17 +270,24 @@ class EmbeddedEngine:
         loop, fd = asyncio.get_running_loop(), worker.conn.fileno()
         replied = loop.create_future()
         loop.add_reader(fd, lambda: replied.done() or replied.set_result(None))
+        timed_out = False
         try:
             await asyncio.wait_for(replied, timeout)
         except TimeoutError:
-            self._expire(worker, timeout)
+            timed_out = True
         except asyncio.CancelledError:  # the request went away: its reply is still owed, so take it in the background
+            self._unwatch(loop, fd)
             threading.Thread(target=self._settle, args=(worker, timeout), daemon=True).start()
             raise
-        finally:
-            loop.remove_reader(fd)
-            os.set_blocking(fd, True)  # uvloop makes a watched fd non-blocking; a long reply must be read whole
+        self._unwatch(loop, fd)
+        if timed_out:
+            self._expire(worker, timeout)
         return self._reply(worker)
+
+    @staticmethod
+    def _unwatch(loop: asyncio.AbstractEventLoop, fd: int) -> None:
+        loop.remove_reader(fd)
+        os.set_blocking(fd, True)  # uvloop makes a watched fd non-blocking; a long reply must be read whole
 
     def _settle(self, worker: _Worker, timeout: float) -> None:
         """Read and drop a reply nobody waits for, so the worker goes back to the pool (or is replaced)."""

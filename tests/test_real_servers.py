@@ -1,6 +1,7 @@
 """Against real servers on loopback: a SPARQL client on the running service, and an external Oxigraph store."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import httpx
@@ -43,6 +44,17 @@ def test_the_running_service_answers_every_query_and_long_replies(real_build: Pa
             response = client.post(url + "/sparql", params={"format": fmt}, data={"query": every_triple})
             assert response.status_code == 200 and response.headers["chokepoint-truncated"] == "true; max-rows=10000"
         assert len(response.text.splitlines()) == 10_001
+
+
+def test_the_running_service_stops_a_slow_query_and_keeps_answering(fixture_build: Path) -> None:
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    with chokepoint_server(fixture_build, env=os.environ | {"CHOKEPOINT_QUERY_TIMEOUT": "1"}) as url, \
+            httpx.Client(timeout=30) as client:
+        for _ in range(3):  # more slow queries than workers: each is stopped and its worker replaced
+            response = client.post(url + "/sparql", data={"query": slow})
+            assert response.status_code == 503 and "ran past the 1 s limit" in response.json()["error"]
+        response = client.post(url + "/sparql", data={"query": MODELS})
+        assert response.status_code == 200 and [b["m"]["value"] for b in response.json()["results"]["bindings"]] == EXPECTED_MODELS
 
 
 @pytest.fixture(scope="module")
