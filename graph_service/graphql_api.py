@@ -234,8 +234,7 @@ def _snake(name: str) -> str:
 def entity(p: Projection, id: str) -> Any:
     """The GraphQL object of a record."""
     e = p.entities[id]
-    return getattr(_module, e.cls)(id=id, name=e.name, type=_module.EntityType(e.cls), aliases=e.aliases,
-                                   wikidata=e.wikidata, description=e.description, homepage=e.homepage)
+    return getattr(_module, e.cls)(id=id, type=_module.EntityType(e.cls), **{key: getattr(e, key) for key in IDENTITY})
 
 
 def _entity(info: Info, id: str) -> Any:

@@ -107,6 +107,11 @@ def number(text: str) -> float | None:
     return value if value > 0 else None
 
 
+def whole(value: float) -> float | int:
+    """A number written as an integer when it is one (a node size, a count, megawatts)."""
+    return int(value) if value.is_integer() else value
+
+
 def date(text: str) -> dt.date | str | None:
     text = text.strip()[:10]
     for fmt, keep in (("%Y-%m-%d", "day"), ("%m/%d/%Y", "day"), ("%Y-%m", "month")):
@@ -283,7 +288,7 @@ class EpochImport:
             facts["fabricated_by"] = [fact(f, row, reference=True) for f in dict.fromkeys(foundries)]
         node = number(t.get(r, "Process size (nm)"))
         if node:
-            facts["process_node_nm"] = fact(node if not node.is_integer() else int(node), row)
+            facts["process_node_nm"] = fact(whole(node), row)
         released = date(t.get(r, "Release date"))
         if released:
             facts["released"] = fact(released, row)
@@ -356,11 +361,11 @@ class EpochImport:
                 facts["chips"] = [fact(chip, row, reference=True, count=int(quantity) if quantity else None)]
         h100 = number(t.get(r, "H100 equivalents"))
         if h100:
-            facts["h100_equivalents"] = fact(h100 if not h100.is_integer() else int(h100), row, estimate=True,
+            facts["h100_equivalents"] = fact(whole(h100), row, estimate=True,
                                              note="Epoch AI estimate of H100-equivalent capacity")
         power = number(t.get(r, "Power Capacity (MW)"))
         if power:
-            facts["power_mw"] = fact(power if not power.is_integer() else int(power), row)
+            facts["power_mw"] = fact(whole(power), row)
         operational = date(t.get(r, "First Operational Date"))
         if operational:
             facts["operational"] = fact(operational, row)
