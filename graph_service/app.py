@@ -14,7 +14,7 @@ from graph_service.exports import exports_router
 from graph_service.graphql_api import GraphQLEndpoint, build_schema
 from graph_service.named_queries import named_queries, queries_router
 from graph_service.projection import Projection
-from graph_service.sparql import SparqlSettings, query_page, respond, run_query, service_description, sparql_router
+from graph_service.sparql import SparqlSettings, answer, query_page, service_description, sparql_routes
 from graph_service.sparql_engine import Dataset, EmbeddedEngine, RemoteEngine
 from graph_service.store import GraphStore
 from ingest.schema import Schema, default_schema
@@ -51,7 +51,16 @@ def create_app(graph: GraphStore, schema: Schema | None = None, cache_size: int 
         yield
         engine.close()
 
-    app = FastAPI(title="Chokepoint", description="Who controls the means of production of AI.", lifespan=lifespan)
+    settings = SparqlSettings.from_env(graph_iri)
+    queries = named_queries()
+    prefixes = {p: base + suffix for p, suffix in PREFIXES.items()} | STANDARD_PREFIXES
+    examples = [(q.name, q.title, q.render(base)) for q in queries.values()]
+    sparql = sparql_routes(engine.run_async, settings,
+                           description=lambda: service_description(base + "sparql", graph_iri, graph.manifest.triples),
+                           page=lambda: query_page(prefixes, examples))
+    app = FastAPI(title="Chokepoint", lifespan=lifespan, routes=sparql,
+                  description="Who controls the means of production of AI. Besides the routes below: `/sparql`, a "
+                  "SPARQL 1.1 Protocol endpoint (GET it for its service description) and `/graphql`.")
     app.state.graph, app.state.projection, app.state.engine = graph, projection, engine
     install_error_handlers(app)
 
@@ -60,17 +69,9 @@ def create_app(graph: GraphStore, schema: Schema | None = None, cache_size: int 
 
     app.include_router(GraphQLEndpoint(build_schema(schema), context_getter=graphql_context, graphql_ide="graphiql",
                                        cache_size=cache_size), prefix="/graphql")
-    settings = SparqlSettings.from_env(graph_iri)
-    queries = named_queries()
-    prefixes = {p: base + suffix for p, suffix in PREFIXES.items()} | STANDARD_PREFIXES
-    examples = [(q.name, q.title, q.render(base)) for q in queries.values()]
-    app.include_router(sparql_router(
-        engine.run_async, settings,
-        description=lambda: service_description(base + "sparql", graph_iri, graph.manifest.triples),
-        page=lambda: query_page(prefixes, examples)))
 
     async def run_named(text: str, request: Request) -> Response:
-        return respond(await run_query(engine.run_async, settings, text, Dataset(), request), request, settings)
+        return await answer(engine.run_async, settings, text, Dataset(), request)
 
     app.include_router(queries_router(queries, base, run_named))
     app.include_router(exports_router(projection, graph))

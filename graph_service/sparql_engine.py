@@ -232,6 +232,11 @@ class _Worker:
         self.requests.close(), self.conn.close()
 
 
+def _resolve(outcome: asyncio.Future, value: bool) -> None:
+    if not outcome.done():
+        outcome.set_result(value)
+
+
 class EmbeddedEngine:
     """pyoxigraph in a pool of worker processes; a query past its deadline ends its worker."""
 
@@ -268,19 +273,19 @@ class EmbeddedEngine:
             return await asyncio.to_thread(self.run, query, timeout, max_rows, dataset, formats)
         worker.send((query, max_rows, dataset, formats or {}))
         loop, fd = asyncio.get_running_loop(), worker.conn.fileno()
-        replied = loop.create_future()
-        loop.add_reader(fd, lambda: replied.done() or replied.set_result(None))
-        timed_out = False
+        outcome = loop.create_future()  # True: the reply is there; False: the deadline passed first
+        loop.add_reader(fd, _resolve, outcome, True)
+        deadline = loop.call_later(timeout, _resolve, outcome, False)
         try:
-            await asyncio.wait_for(replied, timeout)
-        except TimeoutError:
-            timed_out = True
+            replied = await outcome
         except asyncio.CancelledError:  # the request went away: its reply is still owed, so take it in the background
             self._unwatch(loop, fd)
             threading.Thread(target=self._settle, args=(worker, timeout), daemon=True).start()
             raise
+        finally:
+            deadline.cancel()
         self._unwatch(loop, fd)
-        if timed_out:
+        if not replied:
             self._expire(worker, timeout)
         return self._reply(worker)
 

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -36,22 +37,40 @@ class NotAcceptable(ValueError):
     """No format this result can take was asked for."""
 
 
-def choose(result: Result, accept: str, requested: str | None) -> Format:
-    """The format for this result: `format=` first, then the Accept header's preference, then the default."""
+def kind_of(result: Result) -> str:
+    """"graph" for CONSTRUCT and DESCRIBE results, "solutions" for SELECT and ASK."""
     if isinstance(result, Serialized):
-        return next(f for f in SOLUTION_FORMATS + GRAPH_FORMATS if f.name == result.format)
-    return _choose(GRAPH_FORMATS if isinstance(result, Triples) else SOLUTION_FORMATS, accept, requested)
+        return "graph" if result.format in NATIVE_GRAPH_FORMATS else "solutions"
+    return "graph" if isinstance(result, Triples) else "solutions"
 
 
-def acceptable(accept: str, requested: str | None) -> dict[str, str | None]:
-    """The format a SELECT ("solutions") and a CONSTRUCT or DESCRIBE ("graph") result would take, None if none."""
-    chosen = {}
-    for kind, formats in (("solutions", SOLUTION_FORMATS), ("graph", GRAPH_FORMATS)):
+@dataclass(frozen=True)
+class Negotiated:
+    """The format each kind of result would take for one Accept header and `format=`, or why it cannot be given."""
+
+    formats: dict[str, Format]
+    refusals: dict[str, str]
+
+    def names(self) -> dict[str, str]:
+        return {kind: f.name for kind, f in self.formats.items()}
+
+    def format_for(self, result: Result) -> Format:
+        kind = kind_of(result)
+        if kind not in self.formats:
+            raise NotAcceptable(self.refusals[kind])
+        return self.formats[kind]
+
+
+@lru_cache(maxsize=1024)  # a client sends the same Accept header with every query
+def negotiate(accept: str, requested: str | None) -> Negotiated:
+    """`format=` first, then the Accept header's preference, then the default; for both kinds of result."""
+    formats, refusals = {}, {}
+    for kind, candidates in (("solutions", SOLUTION_FORMATS), ("graph", GRAPH_FORMATS)):
         try:
-            chosen[kind] = _choose(formats, accept, requested).name
-        except NotAcceptable:
-            chosen[kind] = None
-    return chosen
+            formats[kind] = _choose(candidates, accept, requested)
+        except NotAcceptable as error:
+            refusals[kind] = str(error)
+    return Negotiated(formats, refusals)
 
 
 def _choose(formats: list[Format], accept: str, requested: str | None) -> Format:
