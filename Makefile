@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum 
 ASSETS := graph_service/static/node_modules/.package-lock.json
 PORT   ?= 8000
 
-.PHONY: serve test build validate bench bench-sparql bench-exports clean
+.PHONY: serve test build validate bench bench-sparql bench-sparql-overhead bench-exports clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ bench: $(STAMP)
 
 bench-sparql: $(STAMP)
 	$(BIN)/python -m bench.sparql
+
+bench-sparql-overhead: $(STAMP)
+	$(BIN)/python -m bench.sparql_overhead
 
 bench-exports: $(STAMP)
 	$(BIN)/python -m bench.exports

@@ -1,0 +1,107 @@
+"""Benchmark: where /sparql spends its fixed cost per request, measured on `ASK {}` (a query that does no work).
+
+Run with `make bench-sparql-overhead` (or `.venv/bin/python -m bench.sparql_overhead [--rounds 5]`).
+
+Four servers on loopback hold the same build, each asked `ASK {}` over one
+keep-alive connection, in interleaved rounds; median ms of each round's median:
+
+- uvicorn, constant answer: a bare ASGI app on the server the service runs on,
+  answering the right bytes without asking anyone (the floor of that server);
+- uvicorn + worker: the same bare app asking the embedded engine's worker
+  process (the hop that lets a query past its deadline be stopped);
+- chokepoint: the service's `/sparql`;
+- oxigraph: `oxigraph serve`.
+
+The steps between rows are what each layer costs per request.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+from bench.sparql import time_http
+from ingest.artifact import verified_graph_file
+from ingest.vocab import ROOT
+from tests.servers import BIN, free_port, oxigraph_server, wait_for
+
+ASK = "ASK {}"
+MODES = ("uvicorn, constant answer", "uvicorn + worker", "chokepoint")
+
+
+def serve(mode: str, build: Path, port: int) -> None:
+    """One of MODES on 127.0.0.1:port (run in its own process)."""
+    import uvicorn
+
+    from graph_service.sparql_engine import Dataset, EmbeddedEngine
+    from graph_service.sparql_results import negotiate, serialize
+
+    if mode == "chokepoint":
+        from graph_service.app import create_app
+        from graph_service.store import GraphStore
+        uvicorn.run(create_app(GraphStore.from_build(build)), host="127.0.0.1", port=port, log_level="warning")
+        return
+    engine = EmbeddedEngine(verified_graph_file(build)[0], "urn:graph") if mode == "uvicorn + worker" else None
+    constant = b'{"head":{},"boolean":true}'
+
+    async def app(scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        answer = constant
+        if engine is not None:
+            result = await engine.run_async(body.decode() or ASK, 5.0, 10_000, Dataset(), {"solutions": "json"})
+            answer = serialize(result, negotiate("application/sparql-results+json", None).format_for(result))
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/sparql-results+json")]})
+        await send({"type": "http.response.body", "body": answer})
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+def start(stack: ExitStack, mode: str, build: Path) -> str:
+    port = free_port()
+    command = [sys.executable, "-m", "bench.sparql_overhead", "serve", mode, str(build), str(port)]
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL)
+    stack.callback(lambda: (process.terminate(), process.wait()))
+    url = f"http://127.0.0.1:{port}" + ("/sparql" if mode == "chokepoint" else "/")
+    wait_for(url + "?query=ASK%7B%7D", process)
+    return url
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", nargs="?", default="bench", choices=["bench", "serve"])
+    parser.add_argument("serve_args", nargs="*", help=argparse.SUPPRESS)
+    parser.add_argument("--build", type=Path, default=ROOT / "build")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=200, help="requests per server per round")
+    args = parser.parse_args()
+    if args.command == "serve":
+        mode, build, port = args.serve_args
+        return serve(mode, Path(build), int(port))
+    with ExitStack() as stack:
+        urls = {mode: start(stack, mode, args.build) for mode in MODES}
+        urls["oxigraph"] = stack.enter_context(oxigraph_server(verified_graph_file(args.build)[0])) + "/query"
+        medians: dict[str, list[float]] = {name: [] for name in urls}
+        for _ in range(args.rounds):
+            for name, url in urls.items():
+                medians[name].append(time_http(url, ASK, args.runs, limit=30.0))
+    floor = statistics.median(medians["oxigraph"])
+    print(f"ASK {{}} over HTTP (loopback, keep-alive); median ms of {args.rounds} rounds of {args.runs} requests")
+    print(f"{'server':<26} {'ms':>6} {'/ oxigraph':>10}")
+    for name, values in medians.items():
+        ms = statistics.median(values)
+        print(f"{name:<26} {ms * 1e3:>6.2f} {ms / floor:>10.2f}")
+
+
+if __name__ == "__main__":
+    main()
