@@ -71,7 +71,7 @@ def create_app(graph: GraphStore, schema: Schema | None = None, cache_size: int 
                                        cache_size=cache_size), prefix="/graphql")
 
     async def run_named(text: str, request: Request) -> Response:
-        return await answer(engine.run_async, settings, text, Dataset(), request)
+        return await answer(engine.run_async, settings, text, Dataset(), request, request.query_params.get("format"))
 
     app.include_router(queries_router(queries, base, run_named))
     app.include_router(exports_router(projection, graph))

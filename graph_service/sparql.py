@@ -69,12 +69,12 @@ def check_safe(query: str, dataset: Dataset, graph_iri: str) -> None:
                            f"its one graph is <{graph_iri}> (the default graph)")
 
 
-async def answer(engine: Engine, settings: SparqlSettings, query: str, dataset: Dataset, request: Request) -> Response:
-    """The query's answer in the format the client asked for, with truncation reported.
-
-    The engine is told that format, so the embedded one can have Oxigraph write it."""
+async def answer(engine: Engine, settings: SparqlSettings, query: str, dataset: Dataset, request: Request,
+                 requested: str | None = None) -> Response:
+    """The query's answer in the format the client asked for (`requested`, from `format=`, or Accept), with
+    truncation reported. The engine is told that format, so the embedded one can have Oxigraph write it."""
     check_safe(query, dataset, settings.graph_iri)
-    negotiated = negotiate(request.headers.get("accept", ""), request.query_params.get("format"))
+    negotiated = negotiate(request.headers.get("accept", ""), requested)
     try:
         result = await engine(query, settings.timeout, settings.max_rows, dataset, negotiated.names())
     except QuerySyntaxError as error:
@@ -125,7 +125,7 @@ def sparql_routes(engine: Engine, settings: SparqlSettings, description: Callabl
             if "text/html" in request.headers.get("accept", ""):
                 return HTMLResponse(page())
             return Response(description(), media_type="text/turtle; charset=utf-8")
-        return await answer(engine, settings, params["query"], _dataset(pairs), request)
+        return await answer(engine, settings, params["query"], _dataset(pairs), request, params.get("format"))
 
     async def post(request: Request) -> Response:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -133,7 +133,8 @@ def sparql_routes(engine: Engine, settings: SparqlSettings, description: Callabl
         if content_type == "application/sparql-update":
             raise ApiError(403, "Read-only endpoint", "this endpoint is read-only: SPARQL Update is refused")
         if content_type == "application/sparql-query":
-            return await answer(engine, settings, (await request.body()).decode("utf-8"), _dataset(url_pairs), request)
+            return await answer(engine, settings, (await request.body()).decode("utf-8"), _dataset(url_pairs), request,
+                                request.query_params.get("format"))
         if content_type == "application/x-www-form-urlencoded":
             pairs = parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True)
             form = dict(pairs)
@@ -141,7 +142,8 @@ def sparql_routes(engine: Engine, settings: SparqlSettings, description: Callabl
                 raise ApiError(403, "Read-only endpoint", "this endpoint is read-only: SPARQL Update is refused")
             if "query" not in form:
                 raise ApiError(400, "Missing query", "the form has no 'query' field")
-            return await answer(engine, settings, form["query"], _dataset(url_pairs + pairs), request)
+            return await answer(engine, settings, form["query"], _dataset(url_pairs + pairs), request,
+                                form.get("format") or request.query_params.get("format"))
         raise ApiError(415, "Unsupported media type", "POST a query as application/sparql-query, or as a form "
                        f"(application/x-www-form-urlencoded) with a 'query' field; got '{content_type or 'none'}'")
 

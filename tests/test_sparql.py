@@ -44,6 +44,13 @@ def test_format_parameter_for_browsers(client) -> None:
     assert response.text.splitlines()[0] == "m"
 
 
+def test_format_field_of_a_form_post(client) -> None:
+    """An HTML form with method=post sends `format` in the body, beside the query."""
+    response = client.post("/sparql", data={"query": MODELS, "format": "tsv"}, headers={"Accept": "text/html"})
+    assert response.headers["content-type"].startswith("text/tab-separated-values")
+    assert response.text.splitlines()[0] == "?m"
+
+
 @pytest.mark.parametrize("method", ["get", "form", "direct"])
 def test_every_protocol_method(client, method: str) -> None:
     if method == "get":
