@@ -78,8 +78,12 @@ REAL_EXPECTATIONS = {
                                       and all(float(r["flop"]) >= 1e25 for r in rows)
                                       and [float(r["flop"]) for r in rows] == sorted((float(r["flop"]) for r in rows), reverse=True)),
     "compute-share-by-owner": ({"status": "any"}, lambda rows: abs(sum(float(r["share"]) for r in rows) - 1) < 1e-9
-                               and rows[0]["name"] in ("Blue Owl Capital", "Crusoe") and float(rows[0]["hhi"]) > 2500),
-    "compute-share-by-country": ({"status": "any"}, lambda rows: rows[0]["name"] == "United States" and float(rows[0]["share"]) > 0.9),
+                               and rows[0]["name"] in ("Blue Owl Capital", "Crusoe") and float(rows[0]["hhi"]) > 1500
+                               and {"G42", "Nscale"} <= {r["name"] for r in rows}),  # owners of planned GB300 sites
+    # planned sites count too: Stargate Norway's and UAE's 100,000 GB300 GPUs each (B300 at 2,250 dense BF16 TFLOPS)
+    "compute-share-by-country": ({"status": "any"}, lambda rows: rows[0]["name"] == "United States" and float(rows[0]["share"]) > 0.8
+                                 and all(int(r["h100e"]) > 200_000 for r in rows if r["name"] in ("Norway", "United Arab Emirates"))
+                                 and {"Norway", "United Arab Emirates"} <= {r["name"] for r in rows}),
     "chokepoints": ({"threshold": "1e25"}, lambda rows: {("nvidia", "CHIP_DESIGNER"), ("tsmc", "CHIP_FABRICATOR")}
                     <= {(r["actor"], r["role"]) for r in rows}),
     "licensed-data": ({}, lambda rows: {"dataset": "reddit-data-api", "datasetName": "Reddit posts and comments (Data API)",
