@@ -5,7 +5,9 @@ Run with `make bench-sparql` (or `.venv/bin/python -m bench.sparql [--graph real
 Over HTTP, side by side in one run: Chokepoint's /sparql, a plain Oxigraph
 server (the `oxigraph` package's binary) and an rdflib-endpoint server, all on
 loopback, each asked every named query (with its defaults) `--runs` times; the
-median latency of each and the ratios. In process, the same queries on the
+median latency of each and the ratios. Chokepoint and Oxigraph run at the same
+time and are asked in turns, four rounds per query, so drift on a shared
+machine weighs on both alike; rdflib-endpoint, far slower, runs after them. In process, the same queries on the
 stores Chokepoint could embed: pyoxigraph directly, rdflib on Oxigraph
 (oxrdflib), and rdflib's memory store with its own SPARQL engine. A query that
 takes longer than `--limit` seconds is stopped and shown as >limit.
@@ -68,6 +70,17 @@ def time_http(url: str, query: str, runs: int, limit: float, form: bool = False)
     return statistics.median(times[1:] or times)
 
 
+def interleaved(urls: dict[str, str], query: str, runs: int, limit: float, rounds: int = 4) -> dict[str, float | str | None]:
+    """Median seconds per server, asked in turns (`rounds` rounds of runs/rounds POSTs each), so that the
+    machine's drift during the run weighs on every server alike."""
+    medians: dict[str, list[float | str | None]] = {server: [] for server in urls}
+    for _ in range(rounds):
+        for server, url in urls.items():
+            medians[server].append(time_http(url, query, max(runs // rounds, 1), limit))
+    return {server: statistics.median(values) if all(isinstance(v, float) for v in values)
+            else next(v for v in values if not isinstance(v, float)) for server, values in medians.items()}
+
+
 def time_store(store: str, nt_file: Path, queries: dict[str, str], runs: int, limit: float) -> dict[str, float | None]:
     """Median seconds per query on one embedded store, each store in its own process so a slow query can be stopped."""
     results: dict[str, float | None] = {}
@@ -105,11 +118,12 @@ def main() -> None:
         base = default_schema().ns.base
         # ASK {} does no work: its time is what each server costs per request, whatever the query.
         queries = {"ASK {} (per-request cost)": "ASK {}"} | {name: q.render(base) for name, q in named_queries().items()}
-        http: dict[str, dict[str, float | None]] = {}
-        with chokepoint_server(nt_file.parent) as ours:
-            http["chokepoint"] = {n: time_http(ours + "/sparql", q, args.runs, args.limit) for n, q in queries.items()}
-        with oxigraph_server(nt_file) as oxigraph:
-            http["oxigraph"] = {n: time_http(oxigraph + "/query", q, args.runs, args.limit) for n, q in queries.items()}
+        http: dict[str, dict[str, float | str | None]] = {"chokepoint": {}, "oxigraph": {}}
+        with chokepoint_server(nt_file.parent) as ours, oxigraph_server(nt_file) as oxigraph:
+            urls = {"chokepoint": ours + "/sparql", "oxigraph": oxigraph + "/query"}
+            for name, query in queries.items():
+                for server, seconds in interleaved(urls, query, args.runs, args.limit).items():
+                    http[server][name] = seconds
         port = free_port()
         with running([str(BIN / "rdflib-endpoint"), "serve", str(nt_file), "--host", "127.0.0.1", "--port", str(port)],
                      f"http://127.0.0.1:{port}/?query=ASK%7B%7D"):

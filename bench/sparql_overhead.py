@@ -1,12 +1,14 @@
 """Benchmark: where /sparql spends its fixed cost per request, measured on `ASK {}` (a query that does no work).
 
-Run with `make bench-sparql-overhead` (or `.venv/bin/python -m bench.sparql_overhead [--rounds 5]`).
+Run with `make bench-sparql-overhead` (or `.venv/bin/python -m bench.sparql_overhead [--rounds 5] [--query NAME]`).
 
-Four servers on loopback hold the same build, each asked `ASK {}` over one
-keep-alive connection, in interleaved rounds; median ms of each round's median:
+Four servers on loopback hold the same build, each asked `ASK {}` (or, with
+--query, a named research query with its defaults) over one keep-alive
+connection, in interleaved rounds; median ms of each round's median:
 
 - uvicorn, constant answer: a bare ASGI app on the server the service runs on,
-  answering the right bytes without asking anyone (the floor of that server);
+  answering the right bytes (computed at the first request) without asking
+  anyone: the floor of that server;
 - uvicorn + worker: the same bare app asking the embedded engine's worker
   process (the hop that lets a query past its deadline be stopped);
 - chokepoint: the service's `/sparql`;
@@ -24,7 +26,9 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from bench.sparql import time_http
+from graph_service.named_queries import named_queries
 from ingest.artifact import verified_graph_file
+from ingest.schema import default_schema
 from ingest.vocab import ROOT
 from tests.servers import BIN, free_port, oxigraph_server, wait_for
 
@@ -34,6 +38,7 @@ MODES = ("uvicorn, constant answer", "uvicorn + worker", "chokepoint")
 
 def serve(mode: str, build: Path, port: int) -> None:
     """One of MODES on 127.0.0.1:port (run in its own process)."""
+    import pyoxigraph as ox
     import uvicorn
 
     from graph_service.sparql_engine import Dataset, EmbeddedEngine
@@ -44,8 +49,17 @@ def serve(mode: str, build: Path, port: int) -> None:
         from graph_service.store import GraphStore
         uvicorn.run(create_app(GraphStore.from_build(build)), host="127.0.0.1", port=port, log_level="warning")
         return
-    engine = EmbeddedEngine(verified_graph_file(build)[0], "urn:graph") if mode == "uvicorn + worker" else None
-    constant = b'{"head":{},"boolean":true}'
+    graph_file = verified_graph_file(build)[0]
+    engine = EmbeddedEngine(graph_file, "urn:graph") if mode == "uvicorn + worker" else None
+    store = ox.Store()
+    if engine is None:  # the constant answers are computed once, at a query's first request
+        store.bulk_load(path=str(graph_file), format=ox.RdfFormat.N_TRIPLES)
+    answers: dict[str, bytes] = {}
+
+    def constant(query: str) -> bytes:
+        if query not in answers:
+            answers[query] = store.query(query).serialize(format=ox.QueryResultsFormat.JSON)
+        return answers[query]
 
     async def app(scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -56,9 +70,11 @@ def serve(mode: str, build: Path, port: int) -> None:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        answer = constant
-        if engine is not None:
-            result = await engine.run_async(body.decode() or ASK, 5.0, 10_000, Dataset(), {"solutions": "json"})
+        query = body.decode() or ASK
+        if engine is None:
+            answer = constant(query)
+        else:
+            result = await engine.run_async(query, 5.0, 10_000, Dataset(), {"solutions": "json"})
             answer = serialize(result, negotiate("application/sparql-results+json", None).format_for(result))
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", b"application/sparql-results+json")]})
@@ -84,19 +100,21 @@ def main() -> None:
     parser.add_argument("--build", type=Path, default=ROOT / "build")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--runs", type=int, default=200, help="requests per server per round")
+    parser.add_argument("--query", help="a named query (with its defaults) instead of ASK {}")
     args = parser.parse_args()
     if args.command == "serve":
         mode, build, port = args.serve_args
         return serve(mode, Path(build), int(port))
+    query = named_queries()[args.query].render(default_schema().ns.base) if args.query else ASK
     with ExitStack() as stack:
         urls = {mode: start(stack, mode, args.build) for mode in MODES}
         urls["oxigraph"] = stack.enter_context(oxigraph_server(verified_graph_file(args.build)[0])) + "/query"
         medians: dict[str, list[float]] = {name: [] for name in urls}
         for _ in range(args.rounds):
             for name, url in urls.items():
-                medians[name].append(time_http(url, ASK, args.runs, limit=30.0))
+                medians[name].append(time_http(url, query, args.runs, limit=30.0))
     floor = statistics.median(medians["oxigraph"])
-    print(f"ASK {{}} over HTTP (loopback, keep-alive); median ms of {args.rounds} rounds of {args.runs} requests")
+    print(f"{args.query or 'ASK {}'} over HTTP (loopback, keep-alive); median ms of {args.rounds} rounds of {args.runs} requests")
     print(f"{'server':<26} {'ms':>6} {'/ oxigraph':>10}")
     for name, values in medians.items():
         ms = statistics.median(values)
