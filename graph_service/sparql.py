@@ -113,8 +113,8 @@ def sparql_routes(engine: Engine, settings: SparqlSettings, description: Callabl
     """GET and POST /sparql, answering from `engine` (embedded or external).
 
     Plain Starlette routes, put first in the app's table: FastAPI's dependency solving and its walk through the
-    included routers cost ~0.3 ms a request, a fifth of a quick query (the protocol has no parameters for it to
-    check anyway). Errors still go through the app's handlers."""
+    included routers are a noticeable part of a quick query's time, and the protocol has no parameters for them
+    to check. Errors still go through the app's handlers."""
 
     async def get(request: Request) -> Response:
         pairs = request.query_params.multi_items()
