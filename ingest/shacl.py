@@ -6,8 +6,11 @@ a violation on a statement or a record reads like any other error:
 """
 from __future__ import annotations
 
+from datetime import date
+
 from pyshacl import validate
-from rdflib import RDF, SH, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, SH, XSD, BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
 from rdflib.term import Node
 
 from ingest.build import Origin
@@ -17,13 +20,47 @@ from ingest.vocab import ONTOLOGY_DIR
 
 
 def load_shapes(schema: Schema) -> Graph:
+    """ontology/shapes.ttl, plus the shapes that follow from the ontology's ranges and from the date."""
     shapes = Graph()
     shapes.parse(ONTOLOGY_DIR / "shapes.ttl", format="turtle", publicID=schema.ns.base)
-    # Turtle resolves relative IRIs but not relative namespaces inside literals.
-    for declaration, value in list(shapes.subject_objects(SH.namespace)):
-        if not str(value).startswith("http"):
-            shapes.set((declaration, SH.namespace, Literal(schema.ns.base + str(value), datatype=value.datatype)))
+    _add_range_shapes(shapes, schema)
+    _add_release_shape(shapes, schema, date.today())
     return shapes
+
+
+# Both are SHACL core, not SPARQL constraints: pyshacl parses a SPARQL constraint again for every focus
+# node, which made these two checks most of a build's time.
+def _add_range_shapes(shapes: Graph, schema: Schema) -> None:
+    """Every reference points to a record of the class the ontology's rdfs:range names."""
+    node = BNode()
+    shapes.add((node, RDF.type, SH.NodeShape))
+    shapes.add((node, SH.targetClass, schema.cp.Entity))
+    for prop, range_ in sorted(schema.ontology.subject_objects(RDFS.range)):
+        if (range_, RDF.type, OWL.Class) not in schema.ontology:
+            continue
+        shape = BNode()
+        message = f"{_local(prop)} points to {{$value}}, which is not a {_local(range_)} as the ontology requires"
+        for triple in [(node, SH.property, shape), (shape, SH.path, prop), (shape, SH["class"], range_),
+                       (shape, SH.message, Literal(message))]:
+            shapes.add(triple)
+
+
+def _add_release_shape(shapes: Graph, schema: Schema, today: date) -> None:
+    """A released thing is not dated after today (months and years, which do not compare with a day, pass)."""
+    node, shape, is_day, past = BNode(), BNode(), BNode(), BNode()
+    either = Collection(shapes, BNode(), [past, BNode()])
+    not_a_day = either[1]
+    for triple in [(node, RDF.type, SH.NodeShape), (node, SH.targetSubjectsOf, schema.cp.released),
+                   (node, SH.property, shape), (shape, SH.path, schema.cp.released), (shape, SH["or"], either.uri),
+                   (past, SH.datatype, XSD.date), (past, SH.maxInclusive, Literal(today, datatype=XSD.date)),
+                   (not_a_day, SH["not"], is_day), (is_day, SH.datatype, XSD.date),
+                   (shape, SH.message, Literal("released {$value} is in the future; a record of a released thing "
+                                               "cannot be dated after today"))]:
+        shapes.add(triple)
+
+
+def _local(iri: Node) -> str:
+    return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
 def _key_of(schema: Schema, predicate: Node) -> str:
@@ -78,9 +115,10 @@ def shacl_problems(graph: Graph, origins: dict[Node, Origin], schema: Schema, fa
             continue
         focus = report.value(result, SH.focusNode)
         file, line = _where(report, result, graph, origins)
-        message = _shown(schema, report.value(result, SH.resultMessage) or "violates a shape")
         value = report.value(result, SH.value)
         shown = _shown(schema, value) if value is not None else ""
+        # {$value} in a core shape's message, as SHACL's SPARQL constraints write it
+        message = _shown(schema, report.value(result, SH.resultMessage) or "violates a shape").replace("{$value}", shown)
         got = f" (got {shown})" if shown and shown not in message else ""
         problems.append(Problem(file, line, f"{_describe(schema, graph, focus)}{message}{got}"))
     return problems
