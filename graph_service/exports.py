@@ -20,6 +20,8 @@ from typing import Any, Callable
 
 import networkx as nx
 import pyoxigraph as ox
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from rdflib import XSD
 
 from graph_service import analytics, control
@@ -406,11 +408,8 @@ def _label(p: Projection, node: str) -> str:
 
 # -- HTTP
 
-def exports_router(projection: Projection, graph: GraphStore):
+def exports_router(projection: Projection, graph: GraphStore) -> APIRouter:
     """GET /export (the formats), /export/<file> for each registered format, and /models/{id}/control-graph.svg."""
-    from fastapi import APIRouter, Query
-    from fastapi.responses import Response
-
     router = APIRouter()
 
     @router.get("/export")

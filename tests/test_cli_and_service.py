@@ -39,6 +39,17 @@ def test_home_page_says_what_the_graph_holds(client) -> None:
     assert "What the graph holds" in response.text and "models" in response.text
 
 
+def test_openapi_describes_the_rest_routes(client) -> None:
+    """FastAPI's /docs reads /openapi.json: every REST route must describe itself (SPARQL has its own description)."""
+    spec = client.get("/openapi.json")
+    assert spec.status_code == 200, spec.text
+    paths = spec.json()["paths"]
+    assert {"/health", "/queries", "/queries/{name}", "/export", "/export/graph.gexf",
+            "/models/{model}/control-graph.svg"} <= set(paths)
+    assert "/sparql" in spec.json()["info"]["description"]
+    assert client.get("/docs").status_code == 200
+
+
 def test_stats_coverage(fixture_build: Path, cli) -> None:
     result = cli("stats", "--coverage", "--build", fixture_build)
     assert result.exit_code == 0
