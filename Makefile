@@ -13,9 +13,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	rm -f $(VENV)/.installed-* && touch $@
 
-# The explorers' browser assets, from the npm registry, so they work offline.
+# The explorers' browser assets, from the npm registry, so they work offline. They are static
+# files: no install script needs to run (swagger-ui-dist's would send install analytics).
 $(ASSETS): graph_service/static/package.json graph_service/static/package-lock.json
-	cd graph_service/static && npm ci --no-audit --no-fund --loglevel=error
+	cd graph_service/static && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 build: $(STAMP) $(ASSETS)

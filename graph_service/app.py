@@ -58,7 +58,7 @@ def create_app(graph: GraphStore, schema: Schema | None = None, cache_size: int 
     sparql = sparql_routes(engine.run_async, settings,
                            description=lambda: service_description(base + "sparql", graph_iri, graph.manifest.triples),
                            page=lambda: query_page(prefixes, examples))
-    app = FastAPI(title="Chokepoint", lifespan=lifespan, routes=sparql,
+    app = FastAPI(title="Chokepoint", lifespan=lifespan, routes=sparql, docs_url=None, redoc_url=None,
                   description="Who controls the means of production of AI. Besides the routes below: `/sparql`, a "
                   "SPARQL 1.1 Protocol endpoint (GET it for its service description) and `/graphql`.")
     app.state.graph, app.state.projection, app.state.engine = graph, projection, engine

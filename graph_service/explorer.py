@@ -3,7 +3,8 @@
 The GraphiQL page is strawberry's own, with its CDN URLs pointed at the copies
 that `make` installs from the npm registry (graph_service/static/package.json,
 the same versions and the same subresource-integrity hashes), and with
-Chokepoint's example query ready to run.
+Chokepoint's example query ready to run. /docs is FastAPI's Swagger UI page on
+the copy of swagger-ui-dist installed the same way.
 """
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ import re
 from pathlib import Path
 
 import strawberry
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 STATIC = Path(__file__).parent / "static"
@@ -37,9 +41,20 @@ def vendored() -> bool:
     return (VENDOR / "graphiql" / "graphiql.min.js").exists()
 
 
-def mount_assets(app) -> None:
+def mount_assets(app: FastAPI) -> None:
+    """The vendored assets, and /docs on them (the app is made with docs_url=None)."""
     if vendored():
         app.mount(VENDOR_URL, StaticFiles(directory=VENDOR), name="vendor")
+    swagger = VENDOR_URL + "swagger-ui-dist/" if vendored() else None
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        if swagger is None:  # no local copy: FastAPI's page as it comes, from its CDN
+            return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} API")
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} API",
+                                   swagger_js_url=swagger + "swagger-ui-bundle.js",
+                                   swagger_css_url=swagger + "swagger-ui.css",
+                                   swagger_favicon_url=swagger + "favicon-32x32.png")
 
 
 def graphiql_html(example: str = EXAMPLE_QUERY) -> str:

@@ -47,7 +47,14 @@ def test_openapi_describes_the_rest_routes(client) -> None:
     assert {"/health", "/queries", "/queries/{name}", "/export", "/export/graph.gexf",
             "/models/{model}/control-graph.svg"} <= set(paths)
     assert "/sparql" in spec.json()["info"]["description"]
-    assert client.get("/docs").status_code == 200
+
+
+def test_docs_page_works_offline(client) -> None:
+    """Swagger UI comes from this machine (npm's swagger-ui-dist), like GraphiQL, not from a CDN."""
+    page = client.get("/docs")
+    assert page.status_code == 200 and "/openapi.json" in page.text
+    assert "/static/vendor/swagger-ui-dist/swagger-ui-bundle.js" in page.text and "cdn." not in page.text
+    assert client.get("/static/vendor/swagger-ui-dist/swagger-ui-bundle.js").status_code == 200
 
 
 def test_stats_coverage(fixture_build: Path, cli) -> None:
