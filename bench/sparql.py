@@ -7,10 +7,11 @@ server (the `oxigraph` package's binary) and an rdflib-endpoint server, all on
 loopback, each asked every named query (with its defaults) `--runs` times; the
 median latency of each and the ratios. Chokepoint and Oxigraph run at the same
 time and are asked in turns, four rounds per query, so drift on a shared
-machine weighs on both alike; rdflib-endpoint, far slower, runs after them. In process, the same queries on the
-stores Chokepoint could embed: pyoxigraph directly, rdflib on Oxigraph
-(oxrdflib), and rdflib's memory store with its own SPARQL engine. A query that
-takes longer than `--limit` seconds is stopped and shown as >limit.
+machine weighs on both alike; rdflib-endpoint, far slower, runs after them.
+In process, the same queries on the stores Chokepoint could embed: pyoxigraph
+directly, rdflib on Oxigraph (oxrdflib), and rdflib's memory store with its
+own SPARQL engine. A query that takes longer than `--limit` seconds is stopped
+and shown as >limit.
 """
 from __future__ import annotations
 

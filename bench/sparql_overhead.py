@@ -30,7 +30,7 @@ from graph_service.named_queries import named_queries
 from ingest.artifact import verified_graph_file
 from ingest.schema import default_schema
 from ingest.vocab import ROOT
-from tests.servers import BIN, free_port, oxigraph_server, wait_for
+from tests.servers import free_port, oxigraph_server, wait_for
 
 ASK = "ASK {}"
 MODES = ("uvicorn, constant answer", "uvicorn + worker", "chokepoint")

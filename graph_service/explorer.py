@@ -43,9 +43,10 @@ def vendored() -> bool:
 
 def mount_assets(app: FastAPI) -> None:
     """The vendored assets, and /docs on them (the app is made with docs_url=None)."""
+    swagger = None
     if vendored():
         app.mount(VENDOR_URL, StaticFiles(directory=VENDOR), name="vendor")
-    swagger = VENDOR_URL + "swagger-ui-dist/" if vendored() else None
+        swagger = VENDOR_URL + "swagger-ui-dist/"
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
