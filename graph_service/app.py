@@ -5,7 +5,7 @@ import os
 from contextlib import asynccontextmanager
 from html import escape
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from graph_service.errors import install_error_handlers
@@ -14,8 +14,8 @@ from graph_service.exports import exports_router
 from graph_service.graphql_api import GraphQLEndpoint, build_schema
 from graph_service.named_queries import named_queries, queries_router
 from graph_service.projection import Projection
-from graph_service.sparql import SparqlSettings, answer, query_page, service_description, sparql_routes
-from graph_service.sparql_engine import Dataset, EmbeddedEngine, RemoteEngine
+from graph_service.sparql import SparqlSettings, query_page, service_description, sparql_routes
+from graph_service.sparql_engine import EmbeddedEngine, RemoteEngine
 from graph_service.store import GraphStore
 from ingest.schema import Schema, default_schema
 
@@ -70,10 +70,7 @@ def create_app(graph: GraphStore, schema: Schema | None = None, cache_size: int 
     app.include_router(GraphQLEndpoint(build_schema(schema), context_getter=graphql_context, graphql_ide="graphiql",
                                        cache_size=cache_size), prefix="/graphql")
 
-    async def run_named(text: str, request: Request) -> Response:
-        return await answer(engine.run_async, settings, text, Dataset(), request, request.query_params.get("format"))
-
-    app.include_router(queries_router(queries, base, run_named))
+    app.include_router(queries_router(queries, base, engine.run_async, settings, prefixes))
     app.include_router(exports_router(projection, graph))
     mount_assets(app)
 

@@ -16,11 +16,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from typing import Awaitable, Callable
-
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from graph_service.errors import ApiError
+from graph_service.query_pages import question_page, questions_page, wants_html
+from graph_service.sparql import Engine, SparqlSettings, answer, evaluate
+from graph_service.sparql_engine import Dataset
 from ingest.problems import suggestion
 from ingest.vocab import DEFAULT_BASE, ROOT
 
@@ -92,26 +94,42 @@ def named_queries(directory: Path = QUERIES_DIR) -> dict[str, NamedQuery]:
     return {q.name: q for q in map(parse, sorted(directory.glob("*.rq")))}
 
 
-def queries_router(queries: dict[str, NamedQuery], base: str, run: Callable[[str, Request], Awaitable[Response]]) -> APIRouter:
-    """GET /queries (the list) and GET /queries/NAME?param=value (run one, any SPARQL result format)."""
+def queries_router(queries: dict[str, NamedQuery], base: str, engine: Engine, settings: SparqlSettings,
+                   prefixes: dict[str, str]) -> APIRouter:
+    """GET /queries (the list) and GET /queries/NAME?param=value (run one, any SPARQL result format); a browser
+    gets both as pages (query_pages)."""
     router = APIRouter()
 
-    @router.get("/queries", summary="The named research questions")
-    def listing() -> list[dict]:
-        return [{"name": q.name, "title": q.title, "description": q.description, "url": f"/queries/{q.name}",
-                 "params": [{"name": p.name, "type": p.type, "default": p.default, "description": p.description}
-                            for p in q.params.values()]} for q in queries.values()]
+    @router.get("/queries", summary="The named research questions", response_model=list[dict])
+    def listing(request: Request, format: str | None = None) -> Response:
+        if format not in (None, "json", "html"):
+            raise ApiError(400, "Bad parameter", f"format '{format}' is not one of json, html for the list of queries")
+        if wants_html(request.headers.get("accept", ""), format):
+            return HTMLResponse(questions_page(queries))
+        return JSONResponse([{"name": q.name, "title": q.title, "description": q.description, "url": f"/queries/{q.name}",
+                              "params": [{"name": p.name, "type": p.type, "default": p.default, "description": p.description}
+                                         for p in q.params.values()]} for q in queries.values()])
 
     @router.get("/queries/{name}", summary="Run a named research question")
-    async def run_named(name: str, request: Request):
+    async def run_named(name: str, request: Request) -> Response:
         if name not in queries:
             raise ApiError(404, "No such query", f"there is no query '{name}'{suggestion(name, queries) or '.'} "
                            "GET /queries lists them")
+        query, requested = queries[name], request.query_params.get("format")
         values = {k: v for k, v in request.query_params.items() if k != "format"}
+        html = wants_html(request.headers.get("accept", ""), requested)
         try:
-            text = queries[name].render(base, values)
+            text = query.render(base, values)
         except QueryError as error:
+            if html:
+                return HTMLResponse(question_page(query, values, prefixes, error=str(error)), status_code=400)
             raise ApiError(400, "Bad parameter", str(error)) from None
-        return await run(text, request)
+        if not html:
+            return await answer(engine, settings, text, Dataset(), request, requested)
+        try:
+            result = await evaluate(engine, settings, text, Dataset(), {})
+        except ApiError as error:
+            return HTMLResponse(question_page(query, values, prefixes, text, error=error.message), status_code=error.status)
+        return HTMLResponse(question_page(query, values, prefixes, text, result))
 
     return router

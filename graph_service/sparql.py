@@ -73,10 +73,22 @@ async def answer(engine: Engine, settings: SparqlSettings, query: str, dataset: 
                  requested: str | None = None) -> Response:
     """The query's answer in the format the client asked for (`requested`, from `format=`, or Accept), with
     truncation reported. The engine is told that format, so the embedded one can have Oxigraph write it."""
-    check_safe(query, dataset, settings.graph_iri)
     negotiated = negotiate(request.headers.get("accept", ""), requested)
+    result = await evaluate(engine, settings, query, dataset, negotiated.names())
     try:
-        result = await engine(query, settings.timeout, settings.max_rows, dataset, negotiated.names())
+        fmt = negotiated.format_for(result)
+    except NotAcceptable as error:
+        raise ApiError(406, "Not acceptable", str(error)) from None
+    return _response(result, fmt, settings)
+
+
+async def evaluate(engine: Engine, settings: SparqlSettings, query: str, dataset: Dataset,
+                   formats: dict[str, str | None]) -> Result:
+    """The query's result, once it is known safe, within the endpoint's deadline and row cap; an ApiError
+    saying what went wrong otherwise. `formats`: what the client will get, for the engine to write it."""
+    check_safe(query, dataset, settings.graph_iri)
+    try:
+        return await engine(query, settings.timeout, settings.max_rows, dataset, formats)
     except QuerySyntaxError as error:
         raise ApiError(400, "Malformed query", f"the query does not parse: {error}") from None
     except QueryTimeout as error:
@@ -84,11 +96,6 @@ async def answer(engine: Engine, settings: SparqlSettings, query: str, dataset: 
                        "service's operator to raise CHOKEPOINT_QUERY_TIMEOUT") from None
     except ValueError as error:
         raise ApiError(400, "Query failed", str(error)) from None
-    try:
-        fmt = negotiated.format_for(result)
-    except NotAcceptable as error:
-        raise ApiError(406, "Not acceptable", str(error)) from None
-    return _response(result, fmt, settings)
 
 
 def _response(result: Result, fmt: Format, settings: SparqlSettings) -> Response:

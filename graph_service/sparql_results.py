@@ -80,7 +80,7 @@ def _choose(formats: list[Format], accept: str, requested: str | None) -> Format
         if key in by_key:
             return by_key[key]
         raise NotAcceptable(f"format '{requested}' is not one of {', '.join(f.name for f in formats)} for this query")
-    for media_type in _by_preference(accept):
+    for media_type in by_preference(accept):
         key = _ALIASES.get(media_type, media_type)
         if key in by_key:
             return by_key[key]
@@ -92,7 +92,7 @@ def _choose(formats: list[Format], accept: str, requested: str | None) -> Format
                         f"use one of {', '.join(f.media_type for f in formats)}")
 
 
-def _by_preference(accept: str) -> list[str]:
+def by_preference(accept: str) -> list[str]:
     ranked = []
     for position, part in enumerate(accept.split(",")):
         media_type, *params = [p.strip() for p in part.split(";")]

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
 import json
 import socket
 import threading
+from html import escape, unescape
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,7 @@ from fastapi.testclient import TestClient
 from rdflib.query import Result
 
 from graph_service.app import create_app
+from graph_service.named_queries import named_queries
 from graph_service.store import GraphStore
 
 CP = "https://example.org/chokepoint/ontology#"
@@ -252,6 +256,66 @@ def test_named_queries_over_http(client) -> None:
     assert client.get("/queries/controllers-of-modl").json()["error"].startswith(
         "there is no query 'controllers-of-modl'; did you mean 'controllers-of-model'?")
     assert client.get("/queries/controllers-of-model", params={"model": "a b"}).status_code == 400
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # what Firefox and Chrome send
+
+
+class Table(HTMLParser):
+    """A page's table rows as lists of cell texts (th and td alike)."""
+
+    def __init__(self, page: str):
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self.cell: list[str] | None = None
+        self.feed(page)
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self.cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self.cell is not None:
+            self.rows[-1].append("".join(self.cell))
+            self.cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def test_a_browser_gets_the_questions_as_pages(client) -> None:
+    listing = client.get("/queries", headers={"Accept": BROWSER})
+    assert listing.headers["content-type"].startswith("text/html")
+    for query in named_queries().values():
+        assert f'href="/queries/{query.name}"' in listing.text and escape(query.title) in listing.text
+    params = {"model": "model-b"}
+    page = client.get("/queries/controllers-of-model", params=params, headers={"Accept": BROWSER})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    as_csv = list(csv.reader(io.StringIO(client.get("/queries/controllers-of-model", params=params | {"format": "csv"}).text)))
+    rows = Table(page.text).rows
+    short = [[v.replace("https://example.org/chokepoint/id/", "id:") for v in row] for row in as_csv]
+    assert rows == short and ["id:parentco", "ParentCo", "OWNER"] in rows  # the same answer, IRIs as prefix:name
+    assert 'value="model-b"' in page.text  # the form holds the parameters it ran with
+    assert 'href="/queries/controllers-of-model?model=model-b&amp;format=csv"' in page.text
+    assert "VALUES ?model { <https://example.org/chokepoint/id/model-b> }" in unescape(page.text)
+    # every other client still gets JSON and SPARQL results
+    assert client.get("/queries").headers["content-type"] == "application/json"
+    assert client.get("/queries/controllers-of-model", headers={"Accept": "*/*"}).headers["content-type"].startswith(
+        "application/sparql-results+json")
+
+
+def test_a_browser_is_told_on_the_page_what_was_wrong(client, strict_client) -> None:
+    page = client.get("/queries/chokepoints", params={"threshold": "abc"}, headers={"Accept": BROWSER})
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+    assert "parameter 'threshold' is a number, got 'abc'" in unescape(page.text)
+    assert 'value="abc"' in page.text  # kept in the form, to be corrected
+    capped = strict_client.get("/queries/controllers-of-model", params={"model": "model-a"}, headers={"Accept": BROWSER})
+    assert len(Table(capped.text).rows) == 1 + 3 and "cut at the endpoint's cap of 3" in unescape(capped.text)
+    assert client.get("/queries", params={"format": "xml"}).json()["error"] == \
+        "format 'xml' is not one of json, html for the list of queries"
 
 
 def test_named_query_from_the_cli(cli, fixture_build: Path) -> None:
