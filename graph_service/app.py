@@ -83,7 +83,11 @@ def create_app(graph: GraphStore, schema: Schema | None = None, cache_size: int 
 
     @app.get("/", response_class=HTMLResponse)
     def home() -> str:
-        first_model = min((e.id for e in projection.entities.values() if e.cls == "Model"), default="ID")
+        models = sorted(e.id for e in projection.entities.values() if e.cls == "Model")
+        # the example: the flagship question's own default model, where this graph has it
+        flagship = queries.get("controllers-of-model")
+        default = flagship.params["model"].default if flagship and "model" in flagship.params else None
+        first_model = default if default in models else (models[0] if models else "ID")
         rows = "".join(f"<tr><td>{escape(k)}</td><td>{v:,}</td></tr>" for k, v in graph.manifest.counts.items())
         return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Chokepoint</title>
 <style>body{{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}}
@@ -91,10 +95,13 @@ table{{border-collapse:collapse}}td{{padding:.2rem 1rem;border-bottom:1px solid 
 </head><body><h1>Chokepoint</h1>
 <p>Who controls the means of production of AI: a knowledge graph of compute, chips, datacenters, data and licences,
 with a source for every fact.</p>
-<ul><li><a href="/graphql">GraphQL explorer</a>: who controls the inputs to a model, with the path and source of every link.</li>
+<ul><li>Who controls the inputs to a model: <a href="/queries/controllers-of-model?model={escape(first_model)}">the
+research question</a> (a page, with a form for other models), or the <a href="/graphql">GraphQL explorer</a>, with the
+path and source of every link.</li>
+<li><a href="/queries">The {len(queries)} research questions</a>, each a page, a named SPARQL query and a CLI command.</li>
 <li><a href="/export">Exports</a> for Gephi, Cytoscape and RDF tools; a model's control graph as a picture, e.g.
 <a href="/models/{escape(first_model)}/control-graph.svg">/models/{escape(first_model)}/control-graph.svg</a>.</li>
-<li><a href="/sparql">SPARQL</a>: the graph for researchers' own tools; <a href="/queries">/queries</a>: the research questions.</li></ul>
+<li><a href="/sparql">SPARQL</a>: the graph for researchers' own tools.</li></ul>
 <h2>What the graph holds</h2><table>{rows}<tr><td>triples</td><td>{graph.manifest.triples:,}</td></tr></table>
 <p>Build <code>{graph.manifest.sha256[:16]}</code> · <a href="/health">/health</a></p></body></html>"""
 

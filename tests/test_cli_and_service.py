@@ -1,6 +1,8 @@
 """The command line and the bare service, through their real interfaces."""
 from __future__ import annotations
 
+import re
+from html import unescape
 from pathlib import Path
 
 from tests.conftest import VALID
@@ -37,6 +39,10 @@ def test_home_page_says_what_the_graph_holds(client) -> None:
     response = client.get("/")
     assert response.status_code == 200
     assert "What the graph holds" in response.text and "models" in response.text
+    links = re.findall(r'href="([^"]+)"', response.text)
+    assert "/queries/controllers-of-model?model=model-a" in links  # the fixture has no llama-3-70b: its first model
+    for link in links:  # every link on the page answers, as a browser would follow it
+        assert client.get(unescape(link), headers={"Accept": "text/html"}).status_code == 200, link
 
 
 def test_openapi_describes_the_rest_routes(client) -> None:
