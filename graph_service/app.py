@@ -70,7 +70,7 @@ def create_app(graph: GraphStore, schema: Schema | None = None, cache_size: int 
     app.include_router(GraphQLEndpoint(build_schema(schema), context_getter=graphql_context, graphql_ide="graphiql",
                                        cache_size=cache_size), prefix="/graphql")
 
-    app.include_router(queries_router(queries, base, engine.run_async, settings, prefixes))
+    app.include_router(queries_router(queries, base, engine.run_async, settings, prefixes, graph.record_ids()))
     app.include_router(exports_router(projection, graph))
     mount_assets(app)
 

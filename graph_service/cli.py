@@ -126,7 +126,7 @@ def query(name: str = typer.Argument(None, help="The named query (a file in quer
         raise typer.Exit(1)
     try:
         graph = GraphStore.from_build(out)
-        text = queries[name].render(graph.manifest.base, dict(p.split("=", 1) for p in param))
+        text = queries[name].render(graph.manifest.base, dict(p.split("=", 1) for p in param), graph.record_ids())
         result = run_on_store(graph.store, text, 10**9, Dataset(), graph.manifest.base + "graph")
     except (QueryError, QuerySyntaxError, ArtifactError) as error:
         errors.print(f"[red]{error}[/red]")

@@ -13,6 +13,7 @@ values replaces that block. Types: id (a record id), number, date, text.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,8 +52,9 @@ class NamedQuery:
     params: dict[str, Param]
     text: str
 
-    def render(self, base: str, values: dict[str, str] | None = None) -> str:
-        """The query for this deployment's base IRI, with parameters bound (defaults for the rest)."""
+    def render(self, base: str, values: dict[str, str] | None = None, known_ids: Collection[str] | None = None) -> str:
+        """The query for this deployment's base IRI, with parameters bound (defaults for the rest). With
+        `known_ids`, an id parameter must be one of them: an unknown id would answer nothing, silently."""
         values = values or {}
         unknown = sorted(set(values) - set(self.params))
         if unknown:
@@ -61,15 +63,18 @@ class NamedQuery:
         text = self.text.replace(DEFAULT_BASE, base)
         for name, param in self.params.items():
             if name in values:
-                bound = _term(param, values[name], base)
+                bound = _term(param, values[name], base, known_ids)
                 text = re.sub(rf"VALUES\s+\?{name}\s*\{{[^}}]*\}}", lambda _: f"VALUES ?{name} {{ {bound} }}", text)
         return text
 
 
-def _term(param: Param, value: str, base: str) -> str:
+def _term(param: Param, value: str, base: str, known_ids: Collection[str] | None) -> str:
     if param.type == "id":
         if not re.fullmatch(r"[A-Za-z0-9._-]+", value):
             raise QueryError(f"parameter '{param.name}' is an id such as {param.default}, got {value!r}")
+        if known_ids is not None and value not in known_ids:
+            raise QueryError(f"parameter '{param.name}': the graph has no record '{value}'"
+                             f"{suggestion(value, sorted(known_ids)) or '; ids are the slugs in data/, such as ' + param.default}")
         return f"<{base}id/{value}>"
     if param.type == "number":
         try:
@@ -95,7 +100,7 @@ def named_queries(directory: Path = QUERIES_DIR) -> dict[str, NamedQuery]:
 
 
 def queries_router(queries: dict[str, NamedQuery], base: str, engine: Engine, settings: SparqlSettings,
-                   prefixes: dict[str, str]) -> APIRouter:
+                   prefixes: dict[str, str], known_ids: Collection[str]) -> APIRouter:
     """GET /queries (the list) and GET /queries/NAME?param=value (run one, any SPARQL result format); a browser
     gets both as pages (query_pages)."""
     router = APIRouter()
@@ -119,17 +124,18 @@ def queries_router(queries: dict[str, NamedQuery], base: str, engine: Engine, se
         values = {k: v for k, v in request.query_params.items() if k != "format"}
         html = wants_html(request.headers.get("accept", ""), requested)
         try:
-            text = query.render(base, values)
+            text = query.render(base, values, known_ids)
         except QueryError as error:
             if html:
-                return HTMLResponse(question_page(query, values, prefixes, error=str(error)), status_code=400)
+                return HTMLResponse(question_page(query, values, prefixes, known_ids, error=str(error)), status_code=400)
             raise ApiError(400, "Bad parameter", str(error)) from None
         if not html:
             return await answer(engine, settings, text, Dataset(), request, requested)
         try:
             result = await evaluate(engine, settings, text, Dataset(), {})
         except ApiError as error:
-            return HTMLResponse(question_page(query, values, prefixes, text, error=error.message), status_code=error.status)
-        return HTMLResponse(question_page(query, values, prefixes, text, result))
+            page = question_page(query, values, prefixes, known_ids, text, error=error.message)
+            return HTMLResponse(page, status_code=error.status)
+        return HTMLResponse(question_page(query, values, prefixes, known_ids, text, result))
 
     return router

@@ -34,3 +34,9 @@ class GraphStore:
         results = self.store.query(sparql)
         names = [v.value for v in results.variables]
         return [{n: row[n] for n in names if row[n] is not None} for row in results]
+
+    def record_ids(self) -> frozenset[str]:
+        """The ids of the graph's records (`llama-3-70b`), to check a reference before asking about it."""
+        ids = self.manifest.base + "id/"
+        rows = self.store.query(f"SELECT DISTINCT ?e WHERE {{ ?e a ?class FILTER(STRSTARTS(STR(?e), '{ids}')) }}")
+        return frozenset(row["e"].value[len(ids):] for row in rows)

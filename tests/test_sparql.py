@@ -256,6 +256,9 @@ def test_named_queries_over_http(client) -> None:
     assert client.get("/queries/controllers-of-modl").json()["error"].startswith(
         "there is no query 'controllers-of-modl'; did you mean 'controllers-of-model'?")
     assert client.get("/queries/controllers-of-model", params={"model": "a b"}).status_code == 400
+    unknown = client.get("/queries/controllers-of-model", params={"model": "model-c"})  # would answer nothing, silently
+    assert unknown.status_code == 400 and unknown.json()["error"] == \
+        "parameter 'model': the graph has no record 'model-c'; did you mean 'model-b' or 'model-a'?"
 
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # what Firefox and Chrome send
@@ -298,7 +301,8 @@ def test_a_browser_gets_the_questions_as_pages(client) -> None:
     rows = Table(page.text).rows
     short = [[v.replace("https://example.org/chokepoint/id/", "id:") for v in row] for row in as_csv]
     assert rows == short and ["id:parentco", "ParentCo", "OWNER"] in rows  # the same answer, IRIs as prefix:name
-    assert 'value="model-b"' in page.text  # the form holds the parameters it ran with
+    assert 'value="model-b" list=ids' in page.text  # the form holds the parameters it ran with
+    assert '<option value="model-a">' in page.text  # and offers the graph's ids
     assert 'href="/queries/controllers-of-model?model=model-b&amp;format=csv"' in page.text
     assert "VALUES ?model { <https://example.org/chokepoint/id/model-b> }" in unescape(page.text)
     # every other client still gets JSON and SPARQL results
@@ -324,6 +328,8 @@ def test_named_query_from_the_cli(cli, fixture_build: Path) -> None:
     rows = json.loads(result.stdout)
     assert {"actor": "https://example.org/chokepoint/id/gov-us", "name": "Government of Testland", "role": "EXPORT_CONTROL"} in rows
     assert cli("query", "controllers-of-model", "--param", "nope=1", "--build", fixture_build).exit_code == 1
+    unknown = cli("query", "controllers-of-model", "--param", "model=modelb", "--build", fixture_build)
+    assert unknown.exit_code == 1 and "did you mean 'model-b'" in unknown.stderr
 
 
 def test_a_request_that_goes_away_leaves_the_worker_pool_whole(fixture_build: Path) -> None:
