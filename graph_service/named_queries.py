@@ -73,8 +73,8 @@ def _term(param: Param, value: str, base: str, known_ids: Collection[str] | None
         if not re.fullmatch(r"[A-Za-z0-9._-]+", value):
             raise QueryError(f"parameter '{param.name}' is an id such as {param.default}, got {value!r}")
         if known_ids is not None and value not in known_ids:
-            raise QueryError(f"parameter '{param.name}': the graph has no record '{value}'"
-                             f"{suggestion(value, sorted(known_ids)) or '; ids are the slugs in data/, such as ' + param.default}")
+            hint = suggestion(value, sorted(known_ids)) or f"; ids are the slugs in data/, such as {param.default}"
+            raise QueryError(f"parameter '{param.name}': the graph has no record '{value}'{hint}")
         return f"<{base}id/{value}>"
     if param.type == "number":
         try:

@@ -89,7 +89,8 @@ def _table(result: Result | None, prefixes: dict[str, str]) -> str:
     if isinstance(result, Boolean):
         return f"<p>{'Yes' if result.value else 'No'}.</p>"
     if isinstance(result, Triples):
-        header, rows = ["subject", "predicate", "object"], [dict(zip(("subject", "predicate", "object"), t)) for t in result.triples]
+        header = ["subject", "predicate", "object"]
+        rows = [dict(zip(header, triple)) for triple in result.triples]
     elif isinstance(result, Solutions):
         header, rows = result.variables, result.rows
     else:
