@@ -12,7 +12,7 @@ from graph_service.errors import install_error_handlers
 from graph_service.explorer import mount_assets
 from graph_service.exports import exports_router
 from graph_service.graphql_api import GraphQLEndpoint, build_schema
-from graph_service.named_queries import named_queries, queries_router
+from graph_service.named_queries import NamedQuery, named_queries, queries_router
 from graph_service.projection import Projection
 from graph_service.sparql import SparqlSettings, query_page, service_description, sparql_routes
 from graph_service.sparql_engine import EmbeddedEngine, RemoteEngine
@@ -81,13 +81,10 @@ def create_app(graph: GraphStore, schema: Schema | None = None, cache_size: int 
         return {"status": "ok", "triples": m.triples, "sha256": m.sha256, "counts": m.counts,
                 "store": type(engine).__name__}
 
+    first_model = _example_model(projection, queries)
+
     @app.get("/", response_class=HTMLResponse)
     def home() -> str:
-        models = sorted(e.id for e in projection.entities.values() if e.cls == "Model")
-        # the example: the flagship question's own default model, where this graph has it
-        flagship = queries.get("controllers-of-model")
-        default = flagship.params["model"].default if flagship and "model" in flagship.params else None
-        first_model = default if default in models else (models[0] if models else "ID")
         rows = "".join(f"<tr><td>{escape(k)}</td><td>{v:,}</td></tr>" for k, v in graph.manifest.counts.items())
         return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Chokepoint</title>
 <style>body{{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}}
@@ -106,3 +103,11 @@ path and source of every link.</li>
 <p>Build <code>{graph.manifest.sha256[:16]}</code> · <a href="/health">/health</a></p></body></html>"""
 
     return app
+
+
+def _example_model(projection: Projection, queries: dict[str, NamedQuery]) -> str:
+    """The home page's example: the flagship question's own default model, where this graph has it."""
+    models = sorted(e.id for e in projection.entities.values() if e.cls == "Model")
+    flagship = queries.get("controllers-of-model")
+    default = flagship.params["model"].default if flagship and "model" in flagship.params else None
+    return default if default in models else (models[0] if models else "ID")

@@ -104,6 +104,7 @@ def queries_router(queries: dict[str, NamedQuery], base: str, engine: Engine, se
     """GET /queries (the list) and GET /queries/NAME?param=value (run one, any SPARQL result format); a browser
     gets both as pages (query_pages)."""
     router = APIRouter()
+    ids_in_order = sorted(known_ids)  # for the pages' id choices
 
     @router.get("/queries", summary="The named research questions", response_model=list[dict])
     def listing(request: Request, format: str | None = None) -> Response:
@@ -127,15 +128,16 @@ def queries_router(queries: dict[str, NamedQuery], base: str, engine: Engine, se
             text = query.render(base, values, known_ids)
         except QueryError as error:
             if html:
-                return HTMLResponse(question_page(query, values, prefixes, known_ids, error=str(error)), status_code=400)
+                page = question_page(query, values, prefixes, ids_in_order, error=str(error))
+                return HTMLResponse(page, status_code=400)
             raise ApiError(400, "Bad parameter", str(error)) from None
         if not html:
             return await answer(engine, settings, text, Dataset(), request, requested)
         try:
             result = await evaluate(engine, settings, text, Dataset(), {})
         except ApiError as error:
-            page = question_page(query, values, prefixes, known_ids, text, error=error.message)
+            page = question_page(query, values, prefixes, ids_in_order, text, error=error.message)
             return HTMLResponse(page, status_code=error.status)
-        return HTMLResponse(question_page(query, values, prefixes, known_ids, text, result))
+        return HTMLResponse(question_page(query, values, prefixes, ids_in_order, text, result))
 
     return router

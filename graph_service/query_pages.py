@@ -10,7 +10,6 @@ from elsewhere.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
 from html import escape
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
@@ -61,15 +60,15 @@ def questions_page(queries: dict[str, NamedQuery]) -> str:
                  f'<a href="/queries?format=json">This list as JSON</a>.</p><ol>{items}</ol>')
 
 
-def question_page(query: NamedQuery, values: dict[str, str], prefixes: dict[str, str], ids: Collection[str],
+def question_page(query: NamedQuery, values: dict[str, str], prefixes: dict[str, str], ids: list[str],
                   text: str | None = None, result: Result | None = None, error: str | None = None) -> str:
-    """One question: its form (id parameters offer the graph's `ids`), then its answer (`result`), or what was
+    """One question: its form (id parameters offer the graph's `ids`, in order), then its answer (`result`), or what was
     wrong (`error`)."""
     current = {name: values.get(name, p.default) for name, p in query.params.items()}
     fields = "".join(f'<label><code>{escape(name)}</code> <input name="{escape(name)}" value="{escape(current[name])}"'
                      f'{" list=ids" if p.type == "id" else ""}> <small>{escape(p.type)}: {_prose(p.description)}</small>'
                      "</label>" for name, p in query.params.items())
-    choices = "".join(f'<option value="{escape(i)}">' for i in sorted(ids))
+    choices = "".join(f'<option value="{escape(i)}">' for i in ids)
     form = (f'<form method="get" action="/queries/{escape(query.name)}">{fields}<button type="submit">Run</button>'
             f'<datalist id="ids">{choices}</datalist></form>' if query.params else "")
     if error is not None:

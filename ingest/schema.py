@@ -80,7 +80,8 @@ def _text(g: Graph, s: URIRef, p: URIRef) -> str:
     return str(value) if value is not None else ""
 
 
-def _local(iri: URIRef) -> str:
+def local_name(iri: URIRef) -> str:
+    """The last segment of an IRI: after its # or its last /."""
     return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
@@ -96,7 +97,7 @@ def _property(g: Graph, iri: URIRef, cp: str) -> PropertySpec:
         is_country=g.value(iri, URIRef(cp + "countryRange")) == Literal(True),
         is_spdx=g.value(iri, URIRef(cp + "spdxRange")) == Literal(True),
         multi_valued=g.value(iri, URIRef(cp + "multiValued")) == Literal(True),
-        inverse=_local(g.value(iri, OWL.inverseOf)) if g.value(iri, OWL.inverseOf) else None,
+        inverse=local_name(g.value(iri, OWL.inverseOf)) if g.value(iri, OWL.inverseOf) else None,
     )
 
 
@@ -120,7 +121,7 @@ def build_schema(ns: Namespaces) -> Schema:
             if cls in domains or (entity in domains and (cls, RDFS.subClassOf, entity) in g):
                 spec = _property(g, p, cp)
                 props[spec.key] = spec
-        classes[_local(cls)] = ClassSpec(cls, _local(cls), _text(g, cls, RDFS.label), _text(g, cls, RDFS.comment),
+        classes[local_name(cls)] = ClassSpec(cls, local_name(cls), _text(g, cls, RDFS.label), _text(g, cls, RDFS.comment),
                                          _text(g, cls, directory), dict(sorted(props.items())))
     actor = URIRef(cp + "Actor")
     kinds = {_text(g, c, key): c for c in g.subjects(RDFS.subClassOf, actor) if g.value(c, key)}
@@ -131,7 +132,7 @@ def build_schema(ns: Namespaces) -> Schema:
     quals = {(s := _property(g, q, cp)).key: s for q in g.subjects(RDF.type, qualifier_cls)}
     specific = {_text(g, q, key) for q in g.objects(None, URIRef(cp + "qualifier"))}
     common = tuple(sorted(k for k in quals if k not in specific))
-    terms = sorted({_local(s) for s in g.subjects() if str(s).startswith(cp) and _local(s)})
+    terms = sorted({local_name(s) for s in g.subjects() if str(s).startswith(cp) and local_name(s)})
     return Schema(ns, g, classes, kinds, quals, common, ClosedNamespace(cp, terms))
 
 

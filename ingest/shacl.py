@@ -15,7 +15,7 @@ from rdflib.term import Node
 
 from ingest.build import Origin
 from ingest.problems import Problem
-from ingest.schema import Schema
+from ingest.schema import Schema, local_name
 from ingest.vocab import ONTOLOGY_DIR
 
 
@@ -39,7 +39,8 @@ def _add_range_shapes(shapes: Graph, schema: Schema) -> None:
         if (range_, RDF.type, OWL.Class) not in schema.ontology:
             continue
         shape = BNode()
-        message = f"{_local(prop)} points to {{$value}}, which is not a {_local(range_)} as the ontology requires"
+        message = (f"{local_name(prop)} points to {{$value}}, which is not a {local_name(range_)} "
+                   "as the ontology requires")
         for triple in [(node, SH.property, shape), (shape, SH.path, prop), (shape, SH["class"], range_),
                        (shape, SH.message, Literal(message))]:
             shapes.add(triple)
@@ -57,10 +58,6 @@ def _add_release_shape(shapes: Graph, schema: Schema, today: date) -> None:
                    (shape, SH.message, Literal("released {$value} is in the future; a record of a released thing "
                                                "cannot be dated after today"))]:
         shapes.add(triple)
-
-
-def _local(iri: Node) -> str:
-    return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
 def _key_of(schema: Schema, predicate: Node) -> str:

@@ -305,6 +305,9 @@ def test_a_browser_gets_the_questions_as_pages(client) -> None:
     assert '<option value="model-a">' in page.text  # and offers the graph's ids
     assert 'href="/queries/controllers-of-model?model=model-b&amp;format=csv"' in page.text
     assert "VALUES ?model { <https://example.org/chokepoint/id/model-b> }" in unescape(page.text)
+    shares = client.get("/queries/compute-share-by-owner", params={"status": "any"}, headers={"Accept": BROWSER}).text
+    assert '<td class=n title="24576">24,576</td>' in shares  # numbers rounded for reading, every digit in the title
+    assert "<td class=n title=\"0.96" in shares and ">0.9609</td>" in shares
     # every other client still gets JSON and SPARQL results
     assert client.get("/queries").headers["content-type"] == "application/json"
     assert client.get("/queries/controllers-of-model", headers={"Accept": "*/*"}).headers["content-type"].startswith(
