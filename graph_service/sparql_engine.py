@@ -242,7 +242,9 @@ class EmbeddedEngine:
 
     def __init__(self, build_file: Path, graph_iri: str, workers: int = 2):
         self.build_file, self.graph_iri = build_file, graph_iri
-        self.idle: queue.Queue[_Worker] = queue.Queue()
+        # Last in, first out: under sequential load one worker answers every query and stays warm (its copy of
+        # the store in the CPU's caches); first in, first out would alternate between copies, ~0.1-0.2 ms a query.
+        self.idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self.size = workers
         starters = [threading.Thread(target=self._add_worker) for _ in range(workers)]
         for t in starters:
