@@ -1,4 +1,5 @@
-"""Two records that look like the same thing (same name or alias once case and punctuation are ignored)."""
+"""Two records that look like the same thing: the same name or alias once case and punctuation are ignored, or
+the same Wikidata item."""
 from __future__ import annotations
 
 import re
@@ -40,3 +41,20 @@ def lookalike_problems(records: list[Record]) -> list[Problem]:
                                         f"'{record.id}' looks like a duplicate of '{first.id}' ({first.file}:{first.line}): "
                                         f"both are called '{name}'; merge them, or make the names distinct"))
     return problems
+
+
+def same_item_problems(records: list[Record]) -> list[Problem]:
+    """A Wikidata item is one entity: two records naming it are one thing twice, or one of the QIDs is wrong."""
+    claimed: dict[str, Record] = {}
+    problems = []
+    for record in records:
+        qid = record.fields.get("wikidata")
+        if not isinstance(qid, str):
+            continue
+        first = claimed.setdefault(qid, record)
+        if first.id != record.id:
+            problems.append(Problem(record.file, record.line_of("wikidata"),
+                                    f"'{record.id}' and '{first.id}' ({first.file}:{first.line}) are both Wikidata's "
+                                    f"{qid}: merge them if they are one thing, or correct the QID that is not this record's"))
+    return problems
+

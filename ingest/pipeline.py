@@ -12,7 +12,7 @@ from ingest.problems import InvalidData, Problem
 from ingest.records import Record, index_records, read_records
 from ingest.schema import Schema, default_schema
 from ingest.shacl import shacl_problems
-from ingest.lookalikes import lookalike_problems
+from ingest.lookalikes import lookalike_problems, same_item_problems
 
 
 def check(data_dir: Path, schema: Schema | None = None, stage: Callable[[str], None] = lambda _: None) -> Built:
@@ -26,7 +26,7 @@ def check(data_dir: Path, schema: Schema | None = None, stage: Callable[[str], N
     index, duplicates = index_records(records)
     stage("building RDF")
     built = build_graph(records, index, schema)
-    built.problems = problems + duplicates + built.problems + lookalike_problems(records)
+    built.problems = problems + duplicates + built.problems + lookalike_problems(records) + same_item_problems(records)
     if not built.problems:
         derive_h100_equivalents(built.graph, schema)
     built.graph += schema.ontology

@@ -47,3 +47,13 @@ def test_what_depends_on_tsmc(real_client) -> None:
     body = gql(real_client, '{ actor(id: "tsmc") { dependents(roles: [CHIP_FABRICATOR]) { model { id } } } }')
     models = {d["model"]["id"] for d in body["data"]["actor"]["dependents"]}
     assert {"llama-3-70b", "deepseek-v3", "deepseek-r1"} <= models
+
+
+def test_records_are_linked_to_their_wikidata_items(real_client) -> None:
+    """A researcher joins the graph with Wikidata on skos:exactMatch; GraphQL gives the same link."""
+    body = gql(real_client, '{ nvidia: entity(id: "nvidia") { wikidata } llama: entity(id: "llama-3-70b") { wikidata } }')
+    assert body["data"] == {"nvidia": {"wikidata": "http://www.wikidata.org/entity/Q182477"}, "llama": {"wikidata": None}}
+    query = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?record WHERE { ?record skos:exactMatch <http://www.wikidata.org/entity/Q20718> }"""
+    response = real_client.get("/sparql", params={"query": query, "format": "csv"})
+    assert response.text.split() == ["record", "https://example.org/chokepoint/id/samsung"]
