@@ -25,7 +25,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from graph_service.errors import ApiError
-from graph_service.sparql_engine import UPDATE_WORDS, Dataset, QuerySyntaxError, QueryTimeout, Result, keywords
+from graph_service.sparql_engine import UPDATE_WORDS, Dataset, QuerySyntaxError, QueryTimeout, Result, keywords_in
 from graph_service.sparql_results import GRAPH_FORMATS, SOLUTION_FORMATS, Format, NotAcceptable, negotiate, serialize
 
 Engine = Callable[[str, float, int, Dataset, dict[str, str | None]], Awaitable[Result]]
@@ -55,18 +55,23 @@ def _expand(name: str, query: str) -> str:
 
 def check_safe(query: str, dataset: Dataset, graph_iri: str) -> None:
     """Refuse what a read-only endpoint that never fetches must not run."""
-    words = keywords(query)
+    words = keywords_in(query, UPDATE_WORDS | {"SERVICE", "FROM"})
     if words & UPDATE_WORDS:
         raise ApiError(403, "Read-only endpoint", "this endpoint is read-only: SPARQL Update "
                        f"({', '.join(sorted(words & UPDATE_WORDS))}) is refused")
     if "SERVICE" in words:
         raise ApiError(400, "SERVICE refused", "SERVICE is refused: this endpoint never fetches data from other servers")
-    stripped = re.sub(r'"[^"\n]*"|\'[^\'\n]*\'|#[^\n]*', " ", query)
-    named = [_expand(n, query) for n in re.findall(r"\bFROM\s+(?:NAMED\s+)?(<[^>]*>|[\w.-]*:[\w.-]*)", stripped, flags=re.I)]
+    named = _from_graphs(query) if "FROM" in words else []
     for graph in named + dataset.default + dataset.named:
         if graph != graph_iri:
             raise ApiError(400, "Unknown graph", f"<{graph}> is not a graph of this endpoint, and it fetches none; "
                            f"its one graph is <{graph_iri}> (the default graph)")
+
+
+def _from_graphs(query: str) -> list[str]:
+    """The graphs named by FROM and FROM NAMED, as IRIs."""
+    stripped = re.sub(r'"[^"\n]*"|\'[^\'\n]*\'|#[^\n]*', " ", query)
+    return [_expand(n, query) for n in re.findall(r"\bFROM\s*(?:NAMED\s*)?(<[^>]*>|[\w.-]*:[\w.-]*)", stripped, flags=re.I)]
 
 
 async def answer(engine: Engine, settings: SparqlSettings, query: str, dataset: Dataset, request: Request,

@@ -397,11 +397,26 @@ _TOKENS = re.compile(r'<[^<>"{}|^`\\\s]*>|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?
 UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD"}  # SPARQL Update only
 
 
-def keywords(query: str) -> set[str]:
-    """The bare words of a query, upper-cased, with IRIs, strings and comments removed."""
-    bare = _TOKENS.sub(" ", query)
-    return {w.upper() for w in re.findall(r"(?<![\w:?$])[A-Za-z]+(?![\w:])", bare)}
+def keywords_in(query: str, vocabulary: set[str]) -> set[str]:
+    """Which of `vocabulary` (upper-case words) the query uses as bare words: outside IRIs, strings and
+    comments, and not part of a name (?insert, cp:Load, INSERTED). str.find, not a regular expression with
+    lookarounds: that took ~0.2 ms on a 4 kB query, a tenth of a quick query's time."""
+    text = _TOKENS.sub(" ", query).upper()
+    found = set()
+    for word in vocabulary:
+        at = text.find(word)
+        while at != -1:
+            end = at + len(word)
+            starts = at == 0 or not (_in_name(text[at - 1]) or text[at - 1] in "?$")
+            if starts and (end == len(text) or not _in_name(text[end])):
+                found.add(word)
+                break
+            at = text.find(word, at + 1)
+    return found
 
+
+def _in_name(char: str) -> bool:
+    return char.isalnum() or char in "_:"  # what \w matches, and the colon of a prefixed name
 
 if __name__ == "__main__":
     # Run from the imported module, not __main__, so replies pickle as graph_service.sparql_engine classes.
