@@ -10,19 +10,20 @@ individuals. Nothing here lists a class or a property by hand.
 
 import datetime as dt
 import enum
+import json
 import keyword
 import sys
-from typing import Any, Optional
-
-import json
 from collections import OrderedDict
+from functools import partial
+from typing import Any, NewType, Optional
 from weakref import WeakKeyDictionary
 
 import strawberry
 from fastapi.responses import HTMLResponse
 from rdflib import RDF, XSD
-from strawberry.fastapi import GraphQLRouter
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.fastapi import GraphQLRouter
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from graph_service import analytics, control
@@ -32,8 +33,9 @@ from graph_service.projection import Entity, Fact, Projection
 from ingest.problems import suggestion
 from ingest.schema import ClassSpec, PropertySpec, Schema
 
-BigInt = strawberry.scalar(int, name="BigInt", description="An integer that may exceed 32 bits (parameter counts, user caps).",
-                           serialize=int, parse_value=int)
+BigInt = NewType("BigInt", int)
+SCALAR_MAP = {BigInt: strawberry.scalar(name="BigInt", serialize=int, parse_value=int,
+                                        description="An integer that may exceed 32 bits (parameter counts, user caps).")}
 SCALARS: dict[Any, Any] = {XSD.string: str, XSD.integer: BigInt, XSD.decimal: float, XSD.double: float,
                            XSD.boolean: bool, XSD.date: str, XSD.anyURI: str}
 IDENTITY = ("name", "aliases", "wikidata", "description", "homepage")
@@ -222,9 +224,11 @@ class _Builder:
 
     def schema(self) -> strawberry.Schema:
         query = _query_type(self)
-        return strawberry.Schema(query=query, types=list(self.types.values()), execution_context_class=LeanExecutionContext, extensions=[
-            QueryDepthLimiter(max_depth=16), MaxAliasesLimiter(max_alias_count=64), MaxTokensLimiter(max_token_count=4000),
-            ParserCache(maxsize=256), ValidationCache(maxsize=256)])
+        # Extensions as factories, made per request; the two caches live at module level, so they are kept.
+        return strawberry.Schema(query=query, types=list(self.types.values()), execution_context_class=LeanExecutionContext,
+                                 config=StrawberryConfig(scalar_map=SCALAR_MAP), extensions=[
+            partial(QueryDepthLimiter, max_depth=16), partial(MaxAliasesLimiter, max_alias_count=64),
+            partial(MaxTokensLimiter, max_token_count=4000), partial(ParserCache, maxsize=256), partial(ValidationCache, maxsize=256)])
 
 
 def _snake(name: str) -> str:
