@@ -14,7 +14,8 @@ connection, in interleaved rounds; median ms of each round's median:
 - chokepoint: the service's `/sparql`;
 - oxigraph: `oxigraph serve`.
 
-The steps between rows are what each layer costs per request.
+The steps between rows are what each layer costs per request. Then, in
+process, what the endpoint's safety check costs on each named query.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import argparse
 import statistics
 import subprocess
 import sys
+import timeit
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -119,6 +121,20 @@ def main() -> None:
     for name, values in medians.items():
         ms = statistics.median(values)
         print(f"{name:<26} {ms * 1e3:>6.2f} {ms / floor:>10.2f}")
+    print_safety_check_cost()
+
+
+def print_safety_check_cost(repeat: int = 2000) -> None:
+    """The endpoint's own per-query work before the engine: the safety check, which reads the whole query text."""
+    from graph_service.sparql import check_safe
+    from graph_service.sparql_engine import Dataset
+
+    base = default_schema().ns.base
+    print(f"\nthe safety check (sparql.check_safe), in process; µs per call, best of 3 x {repeat}")
+    for name, named in named_queries().items():
+        text = named.render(base)
+        best = min(timeit.repeat(lambda: check_safe(text, Dataset(), base + "graph"), number=repeat, repeat=3)) / repeat
+        print(f"{name:<30} {len(text):>5} chars {best * 1e6:>7.1f}")
 
 
 if __name__ == "__main__":
