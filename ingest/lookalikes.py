@@ -3,6 +3,7 @@ the same Wikidata item."""
 from __future__ import annotations
 
 import re
+from typing import Hashable, Iterable, Iterator
 
 from ingest.problems import Problem
 from ingest.records import Record
@@ -23,8 +24,7 @@ LEGAL_FORMS = {"inc", "ltd", "llc", "corp", "co", "plc", "gmbh", "ag", "sa", "sa
 
 
 def lookalike_problems(records: list[Record]) -> list[Problem]:
-    seen: dict[tuple[str, str], Record] = {}
-    problems = []
+    problems, claims = [], []
     for record in records:
         if record.cls.directory == "sources":
             continue
@@ -33,28 +33,27 @@ def lookalike_problems(records: list[Record]) -> list[Problem]:
                 problems.append(Problem(record.file, record.line_of("aliases"),
                                         f"'{name}' is only a legal form, not a name: quote names that contain a comma, "
                                         f"as in [\"Facebook, Inc.\"]"))
-                continue
-            key = (record.cls.name, normalised(name))
-            first = seen.setdefault(key, record)
-            if first.id != record.id:
-                problems.append(Problem(record.file, record.line_of("name"),
-                                        f"'{record.id}' looks like a duplicate of '{first.id}' ({first.file}:{first.line}): "
-                                        f"both are called '{name}'; merge them, or make the names distinct"))
-    return problems
+            else:
+                claims.append(((record.cls.name, normalised(name)), record, name))
+    return problems + [Problem(record.file, record.line_of("name"),
+                               f"'{record.id}' looks like a duplicate of '{first.id}' ({first.file}:{first.line}): "
+                               f"both are called '{name}'; merge them, or make the names distinct")
+                       for record, first, name in _second_claims(claims)]
 
 
 def same_item_problems(records: list[Record]) -> list[Problem]:
     """A Wikidata item is one entity: two records naming it are one thing twice, or one of the QIDs is wrong."""
-    claimed: dict[str, Record] = {}
-    problems = []
-    for record in records:
-        qid = record.fields.get("wikidata")
-        if not isinstance(qid, str):
-            continue
-        first = claimed.setdefault(qid, record)
-        if first.id != record.id:
-            problems.append(Problem(record.file, record.line_of("wikidata"),
-                                    f"'{record.id}' and '{first.id}' ({first.file}:{first.line}) are both Wikidata's "
-                                    f"{qid}: merge them if they are one thing, or correct the QID that is not this record's"))
-    return problems
+    claims = [(qid, record, qid) for record in records if isinstance(qid := record.fields.get("wikidata"), str)]
+    return [Problem(record.file, record.line_of("wikidata"),
+                    f"'{record.id}' and '{first.id}' ({first.file}:{first.line}) are both Wikidata's {qid}: "
+                    "merge them if they are one thing, or correct the QID that is not this record's")
+            for record, first, qid in _second_claims(claims)]
 
+
+def _second_claims(claims: Iterable[tuple[Hashable, Record, str]]) -> Iterator[tuple[Record, Record, str]]:
+    """For each (key, record, label) whose key another record claimed first: the record, that first one, the label."""
+    first_of: dict[Hashable, Record] = {}
+    for key, record, label in claims:
+        first = first_of.setdefault(key, record)
+        if first.id != record.id:
+            yield record, first, label
