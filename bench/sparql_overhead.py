@@ -4,7 +4,7 @@ Run with `make bench-sparql-overhead` (or `.venv/bin/python -m bench.sparql_over
 
 Four servers on loopback hold the same build, each asked `ASK {}` (or, with
 --query, a named research query with its defaults) over one keep-alive
-connection, in interleaved rounds; median ms of each round's median:
+connection, in interleaved rounds; the median of the rounds' median ms:
 
 - uvicorn, constant answer: a bare ASGI app on the server the service runs on,
   answering the right bytes (computed at the first request) without asking
@@ -20,14 +20,13 @@ process, what the endpoint's safety check costs on each named query.
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import timeit
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench.sparql import time_http
+from bench.sparql import interleaved
 from graph_service.named_queries import named_queries
 from ingest.artifact import verified_graph_file
 from ingest.schema import default_schema
@@ -111,15 +110,11 @@ def main() -> None:
     with ExitStack() as stack:
         urls = {mode: start(stack, mode, args.build) for mode in MODES}
         urls["oxigraph"] = stack.enter_context(oxigraph_server(verified_graph_file(args.build)[0])) + "/query"
-        medians: dict[str, list[float]] = {name: [] for name in urls}
-        for _ in range(args.rounds):
-            for name, url in urls.items():
-                medians[name].append(time_http(url, query, args.runs, limit=30.0))
-    floor = statistics.median(medians["oxigraph"])
+        medians = interleaved(urls, query, args.runs * args.rounds, 30.0, rounds=args.rounds)
+    floor = medians["oxigraph"]
     print(f"{args.query or 'ASK {}'} over HTTP (loopback, keep-alive); median ms of {args.rounds} rounds of {args.runs} requests")
     print(f"{'server':<26} {'ms':>6} {'/ oxigraph':>10}")
-    for name, values in medians.items():
-        ms = statistics.median(values)
+    for name, ms in medians.items():
         print(f"{name:<26} {ms * 1e3:>6.2f} {ms / floor:>10.2f}")
     print_safety_check_cost()
 

@@ -25,7 +25,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from graph_service.errors import ApiError
-from graph_service.sparql_engine import UPDATE_WORDS, Dataset, QuerySyntaxError, QueryTimeout, Result, keywords_in
+from graph_service.sparql_engine import (UPDATE_WORDS, Dataset, QuerySyntaxError, QueryTimeout, Result, keywords_in,
+                                         without_strings_and_comments)
 from graph_service.sparql_results import GRAPH_FORMATS, SOLUTION_FORMATS, Format, NotAcceptable, negotiate, serialize
 
 Engine = Callable[[str, float, int, Dataset, dict[str, str | None]], Awaitable[Result]]
@@ -70,8 +71,8 @@ def check_safe(query: str, dataset: Dataset, graph_iri: str) -> None:
 
 def _from_graphs(query: str) -> list[str]:
     """The graphs named by FROM and FROM NAMED, as IRIs."""
-    stripped = re.sub(r'"[^"\n]*"|\'[^\'\n]*\'|#[^\n]*', " ", query)
-    return [_expand(n, query) for n in re.findall(r"\bFROM\s*(?:NAMED\s*)?(<[^>]*>|[\w.-]*:[\w.-]*)", stripped, flags=re.I)]
+    bare = without_strings_and_comments(query)
+    return [_expand(n, bare) for n in re.findall(r"\bFROM\s*(?:NAMED\s*)?(<[^>]*>|[\w.-]*:[\w.-]*)", bare, flags=re.I)]
 
 
 async def answer(engine: Engine, settings: SparqlSettings, query: str, dataset: Dataset, request: Request,

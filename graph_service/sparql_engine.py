@@ -418,6 +418,12 @@ def keywords_in(query: str, vocabulary: set[str]) -> set[str]:
 def _in_name(char: str) -> bool:
     return char.isalnum() or char in "_:"  # what \w matches, and the colon of a prefixed name
 
+
+def without_strings_and_comments(query: str) -> str:
+    """The query with its strings and comments blanked out and its IRIs kept, for reading the clauses around them."""
+    return _TOKENS.sub(lambda token: token[0] if token[0].startswith("<") else " ", query)
+
+
 if __name__ == "__main__":
     # Run from the imported module, not __main__, so replies pickle as graph_service.sparql_engine classes.
     from graph_service.sparql_engine import _serve as serve_from_module

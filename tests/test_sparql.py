@@ -188,6 +188,7 @@ def test_no_query_makes_the_server_fetch_anything(client) -> None:
             f"SELECT*FROM<{url}>WHERE{{?s ?p ?o}}",
             f"SELECT*FROM NAMED<{url}>WHERE{{GRAPH ?g{{?s ?p ?o}}}}",
             f"select * where {{ service<{url}>{{ ?s ?p ?o }} }}",
+            f'SELECT ("a\\"b" AS ?x) FROM <{url}> WHERE {{ ?s ?p "c" }}',  # an escaped quote ends no string
             f"LOAD <{url}>",
         ]
         statuses = [client.get("/sparql", params={"query": q}).status_code for q in attempts]
@@ -195,7 +196,7 @@ def test_no_query_makes_the_server_fetch_anything(client) -> None:
         statuses.append(client.get("/sparql", params={"query": MODELS, "named-graph-uri": url}).status_code)
     finally:
         listener.close()
-    assert statuses == [400] * 8 + [403, 400, 400]
+    assert statuses == [400] * 9 + [403, 400, 400]
     assert listener.connections == 0
 
 
