@@ -10,8 +10,11 @@ connection, in interleaved rounds; the median of the rounds' median ms:
   answering the right bytes (computed at the first request) without asking
   anyone: the floor of that server;
 - uvicorn + worker: the same bare app asking the embedded engine's worker
-  process (the hop that lets a query past its deadline be stopped);
-- chokepoint: the service's `/sparql`;
+  process every time (the hop that lets a query past its deadline be stopped,
+  which the service pays on a query's first run, and on every run of a query
+  slower than 10 ms);
+- chokepoint: the service's `/sparql` (after the first request, the query is
+  proven fast and runs in the service's own process);
 - oxigraph: `oxigraph serve`.
 
 The steps between rows are what each layer costs per request. Then, in

@@ -31,7 +31,8 @@ def make_engine(graph: GraphStore, graph_iri: str) -> EmbeddedEngine | RemoteEng
     external = os.environ.get("CHOKEPOINT_STORE")
     if external:
         return RemoteEngine(external, graph_iri, graph.path, os.environ.get("CHOKEPOINT_STORE_GSP"))
-    return EmbeddedEngine(graph.path, graph_iri, workers=int(os.environ.get("CHOKEPOINT_SPARQL_WORKERS", 2)))
+    return EmbeddedEngine(graph.path, graph_iri, workers=int(os.environ.get("CHOKEPOINT_SPARQL_WORKERS", 2)),
+                          store=graph.store)
 
 
 def create_app(graph: GraphStore, schema: Schema | None = None, cache_size: int = 512,

@@ -242,6 +242,21 @@ def test_row_cap_in_every_format(strict_client, fmt: str) -> None:
     assert column(response.content, fmt, "s") == ["urn:a", "urn:b", "urn:c"]
 
 
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_row_cap_counts_rows_not_look_alikes(strict_client, fmt: str) -> None:
+    """Rows are counted on the written answer: literals that look like row markers, line breaks inside literals
+    and rows with nothing bound must neither hide a truncation nor invent one."""
+    look_alikes = 'SELECT ?s WHERE { VALUES ?s { "{\\"type\\":{}}" "a\\nb\\nc" "<result>{}" } }'
+    response = strict_client.get("/sparql", params={"query": look_alikes, "format": fmt})
+    assert "chokepoint-truncated" not in response.headers
+    assert column(response.content, fmt, "s") == sorted(['{"type":{}}', "a\nb\nc", "<result>{}"])
+    unbound = "SELECT ?nothing WHERE { VALUES ?s { 1 2 3 4 } }"
+    response = strict_client.get("/sparql", params={"query": unbound, "format": fmt})
+    assert response.headers["chokepoint-truncated"] == "true; max-rows=3"
+    lines = response.content.splitlines()  # rdflib's TSV parser skips empty rows, so those formats are read as lines
+    assert (len(lines) - 1 if fmt in ("csv", "tsv") else len(Result.parse(io.BytesIO(response.content), format=fmt))) == 3
+
+
 @pytest.mark.parametrize("fmt,parser", [("turtle", "turtle"), ("ntriples", "nt"), ("rdfxml", "xml"), ("jsonld", "json-ld")])
 def test_row_cap_on_graphs(strict_client, fmt: str, parser: str) -> None:
     response = strict_client.get("/sparql", params={"query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "format": fmt})
@@ -346,6 +361,29 @@ def test_named_query_from_the_cli(cli, fixture_build: Path) -> None:
     assert cli("query", "controllers-of-model", "--param", "nope=1", "--build", fixture_build).exit_code == 1
     unknown = cli("query", "controllers-of-model", "--param", "model=modelb", "--build", fixture_build)
     assert unknown.exit_code == 1 and "did you mean 'model-b'" in unknown.stderr
+
+
+@pytest.mark.parametrize("in_process_below,answered_again", [(10.0, True), (0.0, False)])
+def test_only_a_query_proven_fast_in_a_worker_runs_in_process(fixture_build: Path, in_process_below: float,
+                                                              answered_again: bool) -> None:
+    """Once the workers are gone, only what the service's own store answers still gets an answer."""
+    from graph_service.sparql_engine import Dataset, EmbeddedEngine, QueryTimeout, Solutions
+    graph = GraphStore.from_build(fixture_build)
+    engine = EmbeddedEngine(graph.path, GRAPH, workers=1, store=graph.store, in_process_below=in_process_below)
+
+    async def ask(query: str) -> object:
+        return await engine.run_async(query, 0.5, 10, Dataset(), {})
+
+    first = asyncio.run(ask(MODELS))
+    engine.close()
+    assert isinstance(first, Solutions) and sorted(r["m"][1] for r in first.rows) == EXPECTED_MODELS
+    if answered_again:
+        assert asyncio.run(ask(MODELS)) == first
+    else:
+        with pytest.raises(QueryTimeout, match="no query slot"):
+            asyncio.run(ask(MODELS))
+    with pytest.raises(QueryTimeout, match="no query slot"):  # never seen: a worker's, and there is none
+        asyncio.run(ask(MODELS + " LIMIT 1"))
 
 
 def test_a_request_that_goes_away_leaves_the_worker_pool_whole(fixture_build: Path) -> None:
