@@ -386,6 +386,23 @@ def test_only_a_query_proven_fast_in_a_worker_runs_in_process(fixture_build: Pat
         asyncio.run(ask(MODELS + " LIMIT 1"))
 
 
+def test_the_least_recently_used_proven_query_is_forgotten_first(fixture_build: Path) -> None:
+    from graph_service.sparql_engine import Dataset, EmbeddedEngine, QueryTimeout
+    graph = GraphStore.from_build(fixture_build)
+    engine = EmbeddedEngine(graph.path, GRAPH, workers=1, store=graph.store, in_process_below=10.0, remembered=2)
+    first, second, third = "ASK { ?s ?p ?o }", "ASK { ?s a ?o }", "ASK { ?s ?p 1 }"
+
+    async def ask(query: str) -> object:
+        return await engine.run_async(query, 0.5, 10, Dataset(), {})
+
+    for query in (first, second, first, third):  # `first` asked again: `second` is now the least recently used
+        asyncio.run(ask(query))
+    engine.close()
+    asyncio.run(ask(first)), asyncio.run(ask(third))
+    with pytest.raises(QueryTimeout, match="no query slot"):
+        asyncio.run(ask(second))
+
+
 def test_a_request_that_goes_away_leaves_the_worker_pool_whole(fixture_build: Path) -> None:
     from graph_service.sparql_engine import Boolean, Dataset, EmbeddedEngine
     engine = EmbeddedEngine(next(fixture_build.glob("graph-*.nt")), GRAPH, workers=1)
