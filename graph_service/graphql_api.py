@@ -21,7 +21,8 @@ from weakref import WeakKeyDictionary
 import strawberry
 from fastapi.responses import HTMLResponse
 from rdflib import RDF, XSD
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import (AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter,
+                                   ValidationCache)
 from strawberry.fastapi import GraphQLRouter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
@@ -224,11 +225,14 @@ class _Builder:
 
     def schema(self) -> strawberry.Schema:
         query = _query_type(self)
-        # Extensions as factories, made per request; the two caches live at module level, so they are kept.
+        # Extensions are factories, made per request; the parser and validation caches live at module level. The
+        # limiters' rule classes are made once here: the validation cache is keyed on them, and a limiter made per
+        # request makes new ones, so every request would miss the cache and be validated again (~5 ms).
+        limits = [*QueryDepthLimiter(max_depth=16).validation_rules, *MaxAliasesLimiter(max_alias_count=64).validation_rules]
         return strawberry.Schema(query=query, types=list(self.types.values()), execution_context_class=LeanExecutionContext,
                                  config=StrawberryConfig(scalar_map=SCALAR_MAP), extensions=[
-            partial(QueryDepthLimiter, max_depth=16), partial(MaxAliasesLimiter, max_alias_count=64),
-            partial(MaxTokensLimiter, max_token_count=4000), partial(ParserCache, maxsize=256), partial(ValidationCache, maxsize=256)])
+            partial(AddValidationRules, limits), partial(MaxTokensLimiter, max_token_count=4000),
+            partial(ParserCache, maxsize=256), partial(ValidationCache, maxsize=256)])
 
 
 def _snake(name: str) -> str:

@@ -154,6 +154,21 @@ def test_limits_protect_the_server(client) -> None:
     assert "aliases found" in gql(client, aliases)["errors"][0]["message"]
 
 
+def test_a_repeated_query_is_validated_once_and_still_limited(client) -> None:
+    """The validation cache is keyed on the limiters' rules: rules made per request would miss it every time."""
+    from strawberry.extensions.validation_cache import _get_validate_cache  # the cache strawberry keeps per maxsize
+    cache = _get_validate_cache(256)
+    query = "query One($id: ID!) { model(id: $id) { id name } }"  # new variables: not from the answer cache
+    gql(client, query, id="model-a")
+    before = cache.cache_info()
+    assert gql(client, query, id="model-b")["data"]["model"]["id"] == "model-b"
+    after = cache.cache_info()
+    assert (after.hits, after.misses) == (before.hits + 1, before.misses)
+    deep = "{ model(id: \"model-b\") { " + "developedBy { develops { " * 9 + "id" + " } }" * 9 + " } }"
+    for _ in range(2):  # refused again when the refusal comes from the cache
+        assert "exceeds maximum operation depth" in gql(client, deep)["errors"][0]["message"]
+
+
 def test_explorer_opens_with_the_example_and_local_assets(client) -> None:
     page = client.get("/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 200
