@@ -306,10 +306,14 @@ class EmbeddedEngine:
         """A query proven fast runs here, on the event loop (it takes under in_process_below, like any short
         handler); any other in a worker, whose reply is awaited in the event loop."""
         key = _digest(query, max_rows, dataset, formats)
-        if self.store is not None and key in self.proven:
-            self.proven.move_to_end(key)
-            return answer_on_store(self.store, query, max_rows, dataset, self.graph_iri, formats or {})
         started = time.perf_counter()
+        if self.store is not None and key in self.proven:
+            result = answer_on_store(self.store, query, max_rows, dataset, self.graph_iri, formats or {})
+            if time.perf_counter() - started < self.in_process_below:
+                self.proven.move_to_end(key)
+            else:  # slower here than it was proven (a busy machine): back to the workers, where a deadline holds
+                del self.proven[key]
+            return result
         result = await self._in_worker(query, timeout, max_rows, dataset, formats)
         if time.perf_counter() - started < self.in_process_below:  # includes the hop: errs on the safe side
             self.proven[key] = None

@@ -386,6 +386,22 @@ def test_only_a_query_proven_fast_in_a_worker_runs_in_process(fixture_build: Pat
         asyncio.run(ask(MODELS + " LIMIT 1"))
 
 
+def test_a_proven_query_slower_in_process_goes_back_to_the_workers(fixture_build: Path) -> None:
+    from graph_service.sparql_engine import Dataset, EmbeddedEngine, QueryTimeout
+    graph = GraphStore.from_build(fixture_build)
+    engine = EmbeddedEngine(graph.path, GRAPH, workers=1, store=graph.store, in_process_below=10.0)
+
+    async def ask() -> object:
+        return await engine.run_async(MODELS, 0.5, 10, Dataset(), {})
+
+    asyncio.run(ask())  # proven in the worker
+    engine.close()
+    engine.in_process_below = 1e-9  # as if the machine had slowed down: the next run here takes longer than that
+    assert asyncio.run(ask()).rows  # answered in process, and forgotten
+    with pytest.raises(QueryTimeout, match="no query slot"):
+        asyncio.run(ask())
+
+
 def test_the_least_recently_used_proven_query_is_forgotten_first(fixture_build: Path) -> None:
     from graph_service.sparql_engine import Dataset, EmbeddedEngine, QueryTimeout
     graph = GraphStore.from_build(fixture_build)
