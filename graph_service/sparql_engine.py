@@ -269,7 +269,7 @@ class EmbeddedEngine:
     Given the service's own copy of the store, a query that has already finished in a worker within
     `in_process_below` seconds runs there next time instead, skipping the hop to a worker (0.5-0.9 ms, as much as
     many queries take): the graph is read-only, so the same query over the same data does the same work again,
-    and cannot run away where it could not be stopped.
+    and cannot run away where it could not be stopped. One that takes longer there goes back to the workers.
     """
 
     def __init__(self, build_file: Path, graph_iri: str, workers: int = 2, store: ox.Store | None = None,
