@@ -8,9 +8,10 @@ of the build: Oxigraph cannot cancel a query, so a query past its deadline is
 stopped by ending its worker (and starting another), and the service keeps
 answering. A query that has already finished quickly in a worker runs in the
 service's own process from then on: on a read-only graph it does the same work
-again, so it cannot run away. The remote engine loads the build into the external server once, at
-start, with the SPARQL 1.1 Graph Store protocol, and sends each query over the
-SPARQL 1.1 protocol with the deadline as its HTTP timeout.
+again, so it cannot run away. The remote engine loads the build into the
+external server once, at start, with the SPARQL 1.1 Graph Store protocol, and
+sends each query over the SPARQL 1.1 protocol with the deadline as its HTTP
+timeout.
 """
 from __future__ import annotations
 
@@ -267,7 +268,7 @@ class EmbeddedEngine:
     """pyoxigraph in a pool of worker processes; a query past its deadline ends its worker.
 
     Given the service's own copy of the store, a query that has already finished in a worker within
-    `in_process_below` seconds runs there next time instead, skipping the hop to a worker (0.5-0.9 ms, as much as
+    `in_process_below` seconds runs there next time instead, skipping the hop to a worker (0.5-1 ms, as much as
     many queries take): the graph is read-only, so the same query over the same data does the same work again,
     and cannot run away where it could not be stopped. One that takes longer there goes back to the workers.
     """
@@ -315,7 +316,7 @@ class EmbeddedEngine:
                 del self.proven[key]
             return result
         result = await self._in_worker(query, timeout, max_rows, dataset, formats)
-        if time.perf_counter() - started < self.in_process_below:  # includes the hop: errs on the safe side
+        if self.store is not None and time.perf_counter() - started < self.in_process_below:  # hop included: safe side
             self.proven[key] = None
             if len(self.proven) > self.remembered:
                 self.proven.popitem(last=False)
