@@ -306,9 +306,11 @@ class EmbeddedEngine:
                         formats: dict[str, str | None] | None = None) -> Result:
         """A query proven fast runs here, on the event loop (it takes under in_process_below, like any short
         handler); any other in a worker, whose reply is awaited in the event loop."""
+        if self.store is None:
+            return await self._in_worker(query, timeout, max_rows, dataset, formats)
         key = _digest(query, max_rows, dataset, formats)
         started = time.perf_counter()
-        if self.store is not None and key in self.proven:
+        if key in self.proven:
             result = answer_on_store(self.store, query, max_rows, dataset, self.graph_iri, formats or {})
             if time.perf_counter() - started < self.in_process_below:
                 self.proven.move_to_end(key)
@@ -316,7 +318,7 @@ class EmbeddedEngine:
                 del self.proven[key]
             return result
         result = await self._in_worker(query, timeout, max_rows, dataset, formats)
-        if self.store is not None and time.perf_counter() - started < self.in_process_below:  # hop included: safe side
+        if time.perf_counter() - started < self.in_process_below:  # the hop included: errs on the safe side
             self.proven[key] = None
             if len(self.proven) > self.remembered:
                 self.proven.popitem(last=False)

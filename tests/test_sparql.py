@@ -10,6 +10,7 @@ import threading
 from html import escape, unescape
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Callable
 
 import pytest
 import rdflib
@@ -363,60 +364,52 @@ def test_named_query_from_the_cli(cli, fixture_build: Path) -> None:
     assert unknown.exit_code == 1 and "did you mean 'model-b'" in unknown.stderr
 
 
+def _one_worker_engine(fixture_build: Path, **options: float) -> tuple[object, Callable[[str], object]]:
+    """An embedded engine with one worker and the service's own store, and a way to ask it (0.5 s deadline)."""
+    from graph_service.sparql_engine import Dataset, EmbeddedEngine
+    graph = GraphStore.from_build(fixture_build)
+    engine = EmbeddedEngine(graph.path, GRAPH, workers=1, store=graph.store, **options)
+    return engine, lambda query: asyncio.run(engine.run_async(query, 0.5, 10, Dataset(), {}))
+
+
 @pytest.mark.parametrize("in_process_below,answered_again", [(10.0, True), (0.0, False)])
 def test_only_a_query_proven_fast_in_a_worker_runs_in_process(fixture_build: Path, in_process_below: float,
                                                               answered_again: bool) -> None:
     """Once the workers are gone, only what the service's own store answers still gets an answer."""
-    from graph_service.sparql_engine import Dataset, EmbeddedEngine, QueryTimeout, Solutions
-    graph = GraphStore.from_build(fixture_build)
-    engine = EmbeddedEngine(graph.path, GRAPH, workers=1, store=graph.store, in_process_below=in_process_below)
-
-    async def ask(query: str) -> object:
-        return await engine.run_async(query, 0.5, 10, Dataset(), {})
-
-    first = asyncio.run(ask(MODELS))
+    from graph_service.sparql_engine import QueryTimeout, Solutions
+    engine, ask = _one_worker_engine(fixture_build, in_process_below=in_process_below)
+    first = ask(MODELS)
     engine.close()
     assert isinstance(first, Solutions) and sorted(r["m"][1] for r in first.rows) == EXPECTED_MODELS
     if answered_again:
-        assert asyncio.run(ask(MODELS)) == first
+        assert ask(MODELS) == first
     else:
         with pytest.raises(QueryTimeout, match="no query slot"):
-            asyncio.run(ask(MODELS))
+            ask(MODELS)
     with pytest.raises(QueryTimeout, match="no query slot"):  # never seen: a worker's, and there is none
-        asyncio.run(ask(MODELS + " LIMIT 1"))
+        ask(MODELS + " LIMIT 1")
 
 
 def test_a_proven_query_slower_in_process_goes_back_to_the_workers(fixture_build: Path) -> None:
-    from graph_service.sparql_engine import Dataset, EmbeddedEngine, QueryTimeout
-    graph = GraphStore.from_build(fixture_build)
-    engine = EmbeddedEngine(graph.path, GRAPH, workers=1, store=graph.store, in_process_below=10.0)
-
-    async def ask() -> object:
-        return await engine.run_async(MODELS, 0.5, 10, Dataset(), {})
-
-    asyncio.run(ask())  # proven in the worker
+    from graph_service.sparql_engine import QueryTimeout
+    engine, ask = _one_worker_engine(fixture_build, in_process_below=10.0)
+    proven = ask(MODELS)  # proven in the worker
     engine.close()
     engine.in_process_below = 1e-9  # as if the machine had slowed down: the next run here takes longer than that
-    assert asyncio.run(ask()).rows  # answered in process, and forgotten
+    assert ask(MODELS) == proven  # answered in process, and forgotten
     with pytest.raises(QueryTimeout, match="no query slot"):
-        asyncio.run(ask())
+        ask(MODELS)
 
 
 def test_the_least_recently_used_proven_query_is_forgotten_first(fixture_build: Path) -> None:
-    from graph_service.sparql_engine import Dataset, EmbeddedEngine, QueryTimeout
-    graph = GraphStore.from_build(fixture_build)
-    engine = EmbeddedEngine(graph.path, GRAPH, workers=1, store=graph.store, in_process_below=10.0, remembered=2)
+    from graph_service.sparql_engine import Boolean, QueryTimeout
+    engine, ask = _one_worker_engine(fixture_build, in_process_below=10.0, remembered=2)
     first, second, third = "ASK { ?s ?p ?o }", "ASK { ?s a ?o }", "ASK { ?s ?p 1 }"
-
-    async def ask(query: str) -> object:
-        return await engine.run_async(query, 0.5, 10, Dataset(), {})
-
-    for query in (first, second, first, third):  # `first` asked again: `second` is now the least recently used
-        asyncio.run(ask(query))
+    answers = {query: ask(query) for query in (first, second, first, third)}  # `second` is now the least recent
     engine.close()
-    asyncio.run(ask(first)), asyncio.run(ask(third))
+    assert (ask(first), ask(third)) == (answers[first], answers[third]) and isinstance(answers[first], Boolean)
     with pytest.raises(QueryTimeout, match="no query slot"):
-        asyncio.run(ask(second))
+        ask(second)
 
 
 def test_a_request_that_goes_away_leaves_the_worker_pool_whole(fixture_build: Path) -> None:
